@@ -1,0 +1,64 @@
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  seed: 'demo' | 'none';
+  production: boolean;
+  logLevel: string;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  masterKey: string | undefined;
+  tokenTtlSeconds: number;
+  sessionMaxAgeSeconds: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
+  resetTokenTtlSeconds: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  publicUrl: string;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const seedEnv = env.PIPER_SEED;
+  if (seedEnv !== undefined && seedEnv !== '' && seedEnv !== 'demo' && seedEnv !== 'none') {
+    throw new Error(`PIPER_SEED must be "demo" or "none", got "${seedEnv}"`);
+  }
+  const seed = seedEnv === 'demo' || seedEnv === 'none' ? seedEnv : production ? 'none' : 'demo';
+  const port = int(env, 'PORT', 3000);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.PIPER_DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgPort: int(env, 'PIPER_EMBEDDED_PG_PORT', 54329),
+    seed,
+    production,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    trustProxy: env.PIPER_TRUST_PROXY === 'true',
+    bodyLimitBytes: int(env, 'PIPER_BODY_LIMIT_BYTES', 1024 * 1024),
+    masterKey: env.PIPER_MASTER_KEY || undefined,
+    tokenTtlSeconds: int(env, 'PIPER_TOKEN_TTL_SECONDS', 15 * 60),
+    sessionMaxAgeSeconds: int(env, 'PIPER_SESSION_MAX_AGE_SECONDS', 12 * 3600),
+    loginMaxFailuresPerAccount: int(env, 'PIPER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5),
+    loginMaxFailuresPerIp: int(env, 'PIPER_LOGIN_MAX_FAILURES_PER_IP', 50),
+    loginWindowSeconds: int(env, 'PIPER_LOGIN_WINDOW_SECONDS', 15 * 60),
+    resetTokenTtlSeconds: int(env, 'PIPER_RESET_TOKEN_TTL_SECONDS', 3600),
+    smtpUrl: env.PIPER_SMTP_URL || undefined,
+    mailFrom: env.PIPER_MAIL_FROM ?? 'Piper <piper@localhost>',
+    publicUrl: env.PIPER_PUBLIC_URL ?? `http://localhost:${port}`,
+  };
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AuditService } from './audit/audit.service.js';
+import { AuthService } from './auth/auth.service.js';
+import { RateLimiter } from './auth/rate-limit.js';
+import { TokenSigner } from './auth/tokens.js';
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { GroupsService } from './groups/groups.service.js';
+import { OrgsService } from './orgs/orgs.service.js';
+import { OutboxService } from './outbox/outbox.service.js';
+import { ServiceAccountsService } from './service-accounts/service-accounts.service.js';
+import { UsersService } from './users/users.service.js';
+
+export interface Services {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  audit: AuditService;
+  auth: AuthService;
+  users: UsersService;
+  groups: GroupsService;
+  serviceAccounts: ServiceAccountsService;
+  orgs: OrgsService;
+  outbox: OutboxService;
+  openapi(): unknown;
+}
+
+export interface ServiceDependencies {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  masterKey: Buffer;
+  metrics: Registry;
+}
+
+export function createServices({ db, config, logger, masterKey, metrics }: ServiceDependencies): Omit<Services, 'openapi'> {
+  const audit = new AuditService(db);
+  const outbox = new OutboxService(db, logger, config.smtpUrl, config.mailFrom);
+  const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
+  return {
+    db,
+    config,
+    logger,
+    metrics,
+    audit,
+    outbox,
+    auth: new AuthService(db, config, signer, new RateLimiter(db), audit, outbox, logger),
+    users: new UsersService(db, audit),
+    groups: new GroupsService(db, audit),
+    serviceAccounts: new ServiceAccountsService(db, audit),
+    orgs: new OrgsService(db, audit),
+  };
+}
