@@ -5,6 +5,13 @@ const ISSUER = 'piper';
 const AUDIENCE = 'piper-api';
 const ALGORITHM = 'HS256';
 
+export const JWT_ISSUER = ISSUER;
+export const JWT_AUDIENCE = AUDIENCE;
+
+export function jwtSigningKey(masterKey: Buffer): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'piper:jwt-signing:v1', 32));
+}
+
 export interface SessionClaims {
   userId: string;
   orgId: string;
@@ -16,7 +23,7 @@ export class TokenSigner {
   private readonly key: Uint8Array;
 
   constructor(masterKey: Buffer, private readonly ttlSeconds: number) {
-    this.key = new Uint8Array(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'piper:jwt-signing:v1', 32));
+    this.key = jwtSigningKey(masterKey);
   }
 
   sign(claims: SessionClaims): Promise<string> {

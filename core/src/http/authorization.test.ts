@@ -1,0 +1,182 @@
+/**
+ * The authorization matrix: every route the router serves × every kind of caller × an object
+ * of the caller's own org and of another org. A route added without a row here fails the test.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_PASSWORD } from '../seed/demo.js';
+import { startTestServer, type TestServer } from '../testing/harness.js';
+
+const ACTORS = ['anonymous', 'client', 'manager', 'admin', 'instanceAdmin', 'service'] as const;
+type Actor = (typeof ACTORS)[number];
+type Org = 'acme' | 'beta';
+/** Expected statuses in the order of ACTORS: anonymous, client, manager, admin, instanceAdmin, service. */
+type Row = [number, number, number, number, number, number];
+
+interface Cell {
+  /** Path parameters of an object in the given org, made fresh for each request. */
+  params?: (org: Org) => Promise<Record<string, string>>;
+  body?: (actor: Actor) => unknown;
+  /** The request ends or changes the caller's session: use a throwaway caller of that kind. */
+  throwaway?: boolean;
+  own: Row;
+  /** For routes with an object: the same request on an object of another org. */
+  other?: Row;
+}
+
+let server: TestServer;
+const admins = {} as Record<Org, string>;
+const tokens = {} as Record<Exclude<Actor, 'anonymous'>, string>;
+
+const unique = () => randomUUID().slice(0, 8);
+
+async function asAdmin(org: Org, method: string, path: string, body?: unknown) {
+  const response = await server.request(method, path, { token: admins[org], body });
+  assert.ok(response.status < 300, `fixture ${method} ${path} in ${org}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+const freshUser = (org: Org, role: 'admin' | 'manager' | 'client', password = DEMO_PASSWORD) =>
+  asAdmin(org, 'POST', '/api/users', { email: `${role}-${unique()}@${org}.test`, name: `Fresh ${role}`, password, role });
+const freshGroup = (org: Org) => asAdmin(org, 'POST', '/api/groups', { name: `group-${unique()}` });
+const freshServiceAccount = (org: Org) => asAdmin(org, 'POST', '/api/service-accounts', { name: `runner-${unique()}`, groupIds: [] });
+
+async function tokenFor(actor: Exclude<Actor, 'anonymous'>, throwaway: boolean): Promise<string> {
+  if (!throwaway) return tokens[actor];
+  if (actor === 'service') return (await freshServiceAccount('acme')).token;
+  const user = await freshUser('acme', actor === 'instanceAdmin' ? 'admin' : actor);
+  if (actor === 'instanceAdmin') await server.services.db('users').where({ id: user.id }).update({ instanceAdmin: true });
+  return server.login(user.email);
+}
+
+const A = 401;
+const F = 403;
+const N = 404;
+
+const MATRIX: Record<string, Cell> = {
+  'GET /health': { own: [200, 200, 200, 200, 200, 200] },
+  'GET /metrics': { own: [200, 200, 200, 200, 200, 200] },
+  'GET /api/openapi.json': { own: [200, 200, 200, 200, 200, 200] },
+
+  'POST /api/auth/login': { body: () => ({ email: 'client2@acme.test', password: DEMO_PASSWORD }), own: [200, 200, 200, 200, 200, 200] },
+  'POST /api/auth/refresh': { own: [A, 200, 200, 200, 200, F] },
+  'POST /api/auth/logout': { throwaway: true, own: [A, 204, 204, 204, 204, F] },
+  'GET /api/auth/me': { own: [A, 200, 200, 200, 200, 200] },
+  'POST /api/auth/password': { throwaway: true, body: () => ({ currentPassword: DEMO_PASSWORD, newPassword: 'changed-password-1' }), own: [A, 204, 204, 204, 204, F] },
+  'POST /api/auth/forgot': { body: () => ({ email: 'client2@acme.test' }), own: [202, 202, 202, 202, 202, 202] },
+  'POST /api/auth/reset': { body: () => ({ token: 'not-a-reset-token', newPassword: 'whatever-password' }), own: [400, 400, 400, 400, 400, 400] },
+
+  'GET /api/users': { own: [A, F, 200, 200, 200, F] },
+  'POST /api/users': { body: () => ({ email: `new-${unique()}@acme.test`, name: 'New', password: DEMO_PASSWORD, role: 'client' }), own: [A, F, F, 201, 201, F] },
+  'GET /api/users/:id': { params: async (org) => ({ id: (await freshUser(org, 'client')).id }), own: [A, N, N, 200, 200, F], other: [A, N, N, N, N, F] },
+  'PATCH /api/users/:id': { params: async (org) => ({ id: (await freshUser(org, 'client')).id }), body: () => ({ name: 'Renamed' }), own: [A, F, F, 200, 200, F], other: [A, F, F, N, N, F] },
+  'DELETE /api/users/:id': { params: async (org) => ({ id: (await freshUser(org, 'client')).id }), own: [A, F, F, 204, 204, F], other: [A, F, F, N, N, F] },
+  'GET /api/users/:id/clients': { params: async (org) => ({ id: (await freshUser(org, 'manager')).id }), own: [A, F, N, 200, 200, F], other: [A, F, N, N, N, F] },
+  'PUT /api/users/:id/clients': { params: async (org) => ({ id: (await freshUser(org, 'manager')).id }), body: () => ({ clientIds: [] }), own: [A, F, F, 200, 200, F], other: [A, F, F, N, N, F] },
+
+  'GET /api/groups': { own: [A, F, 200, 200, 200, F] },
+  'POST /api/groups': { body: () => ({ name: `g-${unique()}` }), own: [A, F, F, 201, 201, F] },
+  'PATCH /api/groups/:id': { params: async (org) => ({ id: (await freshGroup(org)).id }), body: () => ({ name: `renamed-${unique()}` }), own: [A, F, F, 200, 200, F], other: [A, F, F, N, N, F] },
+  'DELETE /api/groups/:id': { params: async (org) => ({ id: (await freshGroup(org)).id }), own: [A, F, F, 204, 204, F], other: [A, F, F, N, N, F] },
+  'PUT /api/groups/:id/members': { params: async (org) => ({ id: (await freshGroup(org)).id }), body: () => ({ userIds: [] }), own: [A, F, F, 200, 200, F], other: [A, F, F, N, N, F] },
+
+  'GET /api/service-accounts': { own: [A, F, F, 200, 200, F] },
+  'POST /api/service-accounts': { body: () => ({ name: `sa-${unique()}`, groupIds: [] }), own: [A, F, F, 201, 201, F] },
+  'DELETE /api/service-accounts/:id': { params: async (org) => ({ id: (await freshServiceAccount(org)).id }), own: [A, F, F, 204, 204, F], other: [A, F, F, N, N, F] },
+
+  'GET /api/orgs': { own: [A, F, F, F, 200, F] },
+  'POST /api/orgs': {
+    body: () => ({ slug: `org-${unique()}`, name: 'New org', admin: { email: `first-${unique()}@new.test`, name: 'First', password: DEMO_PASSWORD } }),
+    own: [A, F, F, F, 201, F],
+  },
+  'GET /api/audit': { own: [A, F, F, 200, 200, F] },
+  'GET /api/outbox': { own: [A, F, F, 200, 200, F] },
+};
+
+function registeredRoutes(): string[] {
+  const keys = new Set<string>();
+  for (const layer of server.router.stack) {
+    for (const method of layer.methods) if (method !== 'HEAD') keys.add(`${method} ${layer.path}`);
+  }
+  return [...keys].sort();
+}
+
+before(async () => {
+  server = await startTestServer();
+  admins.acme = await server.login('admin@acme.test');
+  admins.beta = await server.login('admin@beta.test');
+  tokens.instanceAdmin = admins.acme;
+  tokens.client = await server.login('client@acme.test');
+  tokens.manager = await server.login('manager@acme.test');
+  tokens.admin = await server.login((await freshUser('acme', 'admin')).email);
+  tokens.service = (await freshServiceAccount('acme')).token;
+});
+after(() => server.close());
+
+describe('authorization matrix', () => {
+  it('has a row for every route the router serves, and none for a route it does not', () => {
+    const routes = registeredRoutes();
+    assert.ok(routes.length >= 29, `only ${routes.length} routes found`);
+    assert.deepEqual(routes.filter((key) => !(key in MATRIX)), [], 'routes without an expected row in the matrix');
+    assert.deepEqual(Object.keys(MATRIX).filter((key) => !routes.includes(key)), [], 'matrix rows for routes that do not exist');
+  });
+
+  for (const [key, cell] of Object.entries(MATRIX)) {
+    const [method, path] = key.split(' ') as [string, string];
+    const scopes: Array<['own' | 'other', Org, Row]> = [['own', 'acme', cell.own]];
+    if (cell.other) scopes.push(['other', 'beta', cell.other]);
+    if (path.includes(':')) assert.ok(cell.other, `${key} has an object but no other-org row`);
+    for (const [scope, org, row] of scopes) {
+      it(`${key} (${scope} org)`, async () => {
+        const actual: number[] = [];
+        for (const actor of ACTORS) {
+          const params = cell.params ? await cell.params(org) : {};
+          const url = path.replace(/:(\w+)/g, (_, name: string) => params[name]!);
+          const token = actor === 'anonymous' ? null : await tokenFor(actor, cell.throwaway ?? false);
+          const response = await server.request(method, url, { token, body: cell.body?.(actor) });
+          actual.push(response.status);
+        }
+        assert.deepEqual(
+          Object.fromEntries(ACTORS.map((actor, i) => [actor, actual[i]])),
+          Object.fromEntries(ACTORS.map((actor, i) => [actor, row[i]])),
+        );
+      });
+    }
+  }
+});
+
+describe('tenancy in lists', () => {
+  it('never lists another org’s users, groups or service accounts', async () => {
+    const betaUser = await freshUser('beta', 'client');
+    const betaGroup = await freshGroup('beta');
+    const betaAccount = await freshServiceAccount('beta');
+    for (const token of [tokens.admin, tokens.instanceAdmin]) {
+      const users = await server.request('GET', '/api/users', { token });
+      const groups = await server.request('GET', '/api/groups', { token });
+      const accounts = await server.request('GET', '/api/service-accounts', { token });
+      const audit = await server.request('GET', `/api/audit?entityId=${betaUser.id}`, { token });
+      assert.ok(!users.body.some((user: { id: string }) => user.id === betaUser.id));
+      assert.ok(users.body.every((user: { email: string }) => user.email.endsWith('@acme.test')));
+      assert.ok(!groups.body.some((group: { id: string }) => group.id === betaGroup.id));
+      assert.ok(!accounts.body.some((account: { id: string }) => account.id === betaAccount.id));
+      assert.deepEqual(audit.body.items, []);
+    }
+  });
+
+  it('shows a manager only the assigned clients and the groups they belong to', async () => {
+    const users = await server.request('GET', '/api/users', { token: tokens.manager });
+    assert.deepEqual(users.body.map((user: { email: string }) => user.email), ['client@acme.test']);
+    const assigned = users.body[0].id;
+    assert.equal((await server.request('GET', `/api/users/${assigned}`, { token: tokens.manager })).status, 200);
+    const client2 = (await server.request('GET', '/api/users', { token: admins.acme })).body.find((user: { email: string }) => user.email === 'client2@acme.test');
+    assert.equal((await server.request('GET', `/api/users/${client2.id}`, { token: tokens.manager })).status, 404);
+    const groups = await server.request('GET', '/api/groups', { token: tokens.manager });
+    assert.deepEqual(groups.body.map((group: { name: string }) => group.name), ['default']);
+  });
+
+  it('lets a client read only themselves', async () => {
+    const me = await server.request('GET', '/api/auth/me', { token: tokens.client });
+    assert.equal((await server.request('GET', `/api/users/${me.body.user.id}`, { token: tokens.client })).status, 200);
+  });
+});
