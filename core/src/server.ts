@@ -101,10 +101,10 @@ export function createLogger(config: Config): Logger {
 
 /** Starts the whole platform in this process: database, migrations, seed, HTTP API. */
 export async function startServer(config: Config, logger = createLogger(config)): Promise<PiperServer> {
+  const masterKey = await loadMasterKey(config.dataDir, config.masterKey);
   const database = await openDatabase(config, logger);
   const { db } = database;
   try {
-    const masterKey = await loadMasterKey(config.dataDir, config.masterKey);
     await verifyMasterKey(db, masterKey);
     if (config.seed === 'demo' && (await isEmpty(db))) {
       await seedDemo(db);
