@@ -16,7 +16,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'piper-cli-'));
 fs.chmodSync(dataDir, 0o755);
 const port = 30000 + Math.floor(Math.random() * 10000);
 const pgPort = port + 10000;
-const env = { ...process.env, PIPER_DATA_DIR: dataDir, PORT: String(port), PIPER_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', PIPER_SEED: '' };
+const env: NodeJS.ProcessEnv = { ...process.env, PIPER_DATA_DIR: dataDir, PORT: String(port), PIPER_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', PIPER_SEED: '' };
 delete env.DATABASE_URL;
 delete env.PIPER_MASTER_KEY;
 after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -51,7 +51,8 @@ async function api(method: string, url: string, token?: string, body?: unknown) 
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+  const parsed: any = response.status === 204 ? undefined : await response.json();
+  return { status: response.status, body: parsed };
 }
 
 const login = async (email: string) => (await api('POST', '/api/auth/login', undefined, { email, password: 'piper-demo-1' })).body.token as string;

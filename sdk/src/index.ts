@@ -1,0 +1,132 @@
+/**
+ * @piper/sdk: everything a plugin author imports. Small on purpose, and strictly semver'd.
+ *
+ * A node type is data (its args JSON Schema drives the editor's form) plus one plain async
+ * handler `(input, args, ctx, credentials)`. `defineNode`, `defineCredentialType` and
+ * `definePlugin` are typed identity helpers: a plain object works as well.
+ */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+
+export type { JSONSchema } from 'json-schema-to-ts';
+
+/** A JSON value: what crosses every boundary of a run (payloads, outputs, logs). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** An `@rjsf/core` UI schema: plain JSON, no functions. */
+export type UiSchema = { [key: string]: Json | UiSchema };
+
+export interface NodeLogger {
+  debug(message: string, data?: Json): void;
+  info(message: string, data?: Json): void;
+  warn(message: string, data?: Json): void;
+  error(message: string, data?: Json): void;
+}
+
+export interface ArtifactRef {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
+export interface NodeFiles {
+  /** Stores a file as an artifact of this attempt; clients can download it from the run. */
+  write(name: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, contentType?: string): Promise<ArtifactRef>;
+}
+
+/** What a handler may use besides its arguments. Deliberately small: resist adding to it. */
+export interface NodeContext {
+  runId: string;
+  nodeId: string;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  attempt: number;
+  /** Stable across retries and redeliveries of this node in this run: delivery is at least once. */
+  idempotencyKey: string;
+  /** Aborted when the run is canceled or the node times out. */
+  signal: AbortSignal;
+  log: NodeLogger;
+  files: NodeFiles;
+}
+
+const BRANCH = Symbol.for('piper.branch');
+
+/** A handler result that continues on one named output handle only (as `core.if` does). */
+export interface Branch<T = unknown> {
+  readonly [BRANCH]: true;
+  readonly handle: string;
+  readonly output: T;
+}
+
+export function branch<T>(handle: string, output: T): Branch<T> {
+  return { [BRANCH]: true, handle, output };
+}
+
+export function isBranch(value: unknown): value is Branch {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRANCH] === true;
+}
+
+/** Where a node type's handler runs: in the worker process, or in a script container. */
+export type NodeRuntime = 'inline' | 'container';
+
+export type ArgsOf<S> = S extends JSONSchema ? FromSchema<S> : never;
+
+export interface NodeDefinition<S extends JSONSchema = JSONSchema, C = Record<string, unknown> | undefined> {
+  /** Dotted key, unique across plugins, for example `postgres.query`. */
+  type: string;
+  /** Semver of this node type; pipelines pin it. */
+  version: string;
+  name: string;
+  description?: string;
+  category?: string;
+  /** JSON Schema of the args; the handler's `args` type is inferred from it (declare it `as const`). */
+  args: S;
+  ui?: UiSchema;
+  /** Input handles (default `['main']`; an entry point such as `core.manual` has none). */
+  inputs?: readonly string[];
+  /** Output handles (default `['main']`). */
+  outputs?: readonly string[];
+  /** The credential type the handler receives as its fourth argument. */
+  credential?: { type: string; required?: boolean };
+  runtime?: NodeRuntime;
+  handler(input: unknown, args: ArgsOf<S>, ctx: NodeContext, credentials: C): unknown | Promise<unknown>;
+}
+
+export function defineNode<const S extends JSONSchema, C = Record<string, unknown> | undefined>(definition: NodeDefinition<S, C>): NodeDefinition<S, C> {
+  return definition;
+}
+
+export interface CredentialTypeDefinition<S extends JSONSchema = JSONSchema> {
+  type: string;
+  name: string;
+  schema: S;
+  ui?: UiSchema;
+  /** Fields never shown again once saved, and redacted from logs. */
+  secretFields: readonly string[];
+  /** Checks that the credential works, for "Test" in the UI. */
+  test?(data: ArgsOf<S>, ctx: { signal: AbortSignal }): Promise<{ ok: boolean; message: string }>;
+}
+
+export function defineCredentialType<const S extends JSONSchema>(definition: CredentialTypeDefinition<S>): CredentialTypeDefinition<S> {
+  return definition;
+}
+
+// Handlers are contravariant in their args, so a plugin's list of node types of any schema takes `any` args.
+export interface AnyNodeDefinition extends Omit<NodeDefinition, 'handler'> {
+  handler(input: unknown, args: any, ctx: NodeContext, credentials: any): unknown;
+}
+
+export interface AnyCredentialTypeDefinition extends Omit<CredentialTypeDefinition, 'test'> {
+  test?(data: any, ctx: { signal: AbortSignal }): Promise<{ ok: boolean; message: string }>;
+}
+
+export interface PluginDefinition {
+  /** The npm package name. */
+  id: string;
+  version: string;
+  nodes: readonly AnyNodeDefinition[];
+  credentialTypes?: readonly AnyCredentialTypeDefinition[];
+}
+
+export function definePlugin<const P extends PluginDefinition>(plugin: P): P {
+  return plugin;
+}
