@@ -34,6 +34,12 @@ export interface NodeFiles {
   write(name: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, contentType?: string): Promise<ArtifactRef>;
 }
 
+/** Runs untrusted JavaScript in an isolate with the org's memory and time limits; only JSON crosses. */
+export interface NodeSandbox {
+  /** Runs `functionBody` (a function body that may `return` or `await`) with `scope`'s keys as variables. */
+  run(functionBody: string, scope: Record<string, Json>): Promise<Json>;
+}
+
 /** What a handler may use besides its arguments. Deliberately small: resist adding to it. */
 export interface NodeContext {
   runId: string;
@@ -46,6 +52,7 @@ export interface NodeContext {
   signal: AbortSignal;
   log: NodeLogger;
   files: NodeFiles;
+  sandbox: NodeSandbox;
 }
 
 const BRANCH = Symbol.for('piper.branch');
@@ -85,6 +92,13 @@ export interface NodeDefinition<S extends JSONSchema = JSONSchema, C = Record<st
   inputs?: readonly string[];
   /** Output handles (default `['main']`). */
   outputs?: readonly string[];
+  /** More output handles named by an array arg, e.g. `{ arg: 'cases', key: 'handle' }` for a switch. */
+  dynamicOutputs?: { arg: string; key: string };
+  /**
+   * With several parents: `all` (default) waits for every parent and receives
+   * `{ [parentNodeId]: output }`; `race` runs once with the first parent's output.
+   */
+  join?: 'all' | 'race';
   /** The credential type the handler receives as its fourth argument. */
   credential?: { type: string; required?: boolean };
   runtime?: NodeRuntime;

@@ -1,0 +1,20 @@
+import { defineNode } from '@piper/sdk';
+
+export const scheduleNode = defineNode({
+  type: 'core.schedule',
+  version: '1.0.0',
+  name: 'Schedule',
+  description: 'Entry point fired on a cron schedule; outputs { firedAt }',
+  category: 'Triggers',
+  args: {
+    type: 'object',
+    required: ['cron'],
+    additionalProperties: false,
+    properties: {
+      cron: { type: 'string', minLength: 9, maxLength: 200, title: 'Cron expression', examples: ['*/5 * * * *'] },
+      timezone: { type: 'string', default: 'UTC', title: 'Time zone' },
+    },
+  } as const,
+  inputs: [],
+  handler: (input) => input,
+});
