@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
+import { values, type Database } from '../db/database.js';
 import { invalid, tooManyRequests, unauthorized } from '../http/errors.js';
 import type { OutboxService } from '../outbox/outbox.service.js';
 import { Org } from '../orgs/org.model.js';
@@ -112,7 +112,7 @@ export class AuthService {
   private async authenticateServiceAccount(token: string): Promise<Principal> {
     const account = await this.db('serviceAccounts').where({ tokenHash: sha256(token) }).whereNull('revokedAt').first();
     if (!account) throw unauthorized('Invalid or revoked token');
-    const groups = await this.db('serviceAccountGroups').where({ serviceAccountId: account.id }).pluck('groupId');
+    const groups = await values(this.db('serviceAccountGroups').where({ serviceAccountId: account.id }), 'groupId');
     if (!account.lastUsedAt || Date.now() - new Date(account.lastUsedAt).getTime() > LAST_USED_RESOLUTION_MS) {
       await this.db('serviceAccounts').where({ id: account.id }).update({ lastUsedAt: this.db.fn.now() });
     }

@@ -25,3 +25,12 @@ export function connect(url: string, poolMax = 20): Database {
 export async function migrate(db: Database): Promise<void> {
   await db.migrate.latest({ migrationSource });
 }
+
+/**
+ * The values of one column. (Knex's `pluck` reads the result by the snake_case name, which
+ * the camelCase mappers have already renamed, so it yields undefined for such columns.)
+ */
+export async function values<T = string>(query: Knex.QueryBuilder, column: string): Promise<T[]> {
+  const rows: Array<Record<string, T>> = await query.select(column);
+  return rows.map((row) => row[column]!);
+}

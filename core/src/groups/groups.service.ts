@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/audit.service.js';
 import type { UserCaller } from '../auth/caller.js';
-import type { Database } from '../db/database.js';
+import { values, type Database } from '../db/database.js';
 import { conflict, invalid, notFound } from '../http/errors.js';
 
 export interface GroupInput {
@@ -66,7 +66,7 @@ export class GroupsService {
       const group = await this.lockOwn(trx, caller, id);
       if (changes.name !== undefined) await this.ensureNameFree(trx, group.orgId, changes.name, id);
       const [updated] = await trx('groups').where({ id }).update(changes).returning('*');
-      const memberIds = await trx('groupMembers').where({ groupId: id }).pluck('userId');
+      const memberIds = await values(trx('groupMembers').where({ groupId: id }), 'userId');
       await this.audit.record(trx, caller, {
         orgId: group.orgId,
         action: 'group.updated',
@@ -94,11 +94,11 @@ export class GroupsService {
     return this.db.transaction(async (trx) => {
       const group = await this.lockOwn(trx, caller, id);
       const found: string[] = unique.length
-        ? await trx('users').whereIn('id', unique).where({ orgId: group.orgId }).whereNull('deletedAt').pluck('id')
+        ? await values(trx('users').whereIn('id', unique).where({ orgId: group.orgId }).whereNull('deletedAt'), 'id')
         : [];
       const unknown = unique.filter((userId) => !found.includes(userId));
       if (unknown.length) throw invalid({ userIds: unknown }, 'These ids are not users of this org');
-      const before = await trx('groupMembers').where({ groupId: id }).pluck('userId');
+      const before = await values(trx('groupMembers').where({ groupId: id }), 'userId');
       await trx('groupMembers').where({ groupId: id }).delete();
       if (unique.length) await trx('groupMembers').insert(unique.map((userId) => ({ orgId: group.orgId, groupId: id, userId })));
       await this.audit.record(trx, caller, {

@@ -2,7 +2,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { SERVICE_TOKEN_PREFIX } from '../auth/auth.service.js';
 import type { UserCaller } from '../auth/caller.js';
 import { newSecretToken, sha256 } from '../auth/tokens.js';
-import type { Database } from '../db/database.js';
+import { values, type Database } from '../db/database.js';
 import { invalid, notFound } from '../http/errors.js';
 
 interface ServiceAccountRow {
@@ -40,7 +40,7 @@ export class ServiceAccountsService {
     const groupIds = [...new Set(input.groupIds)];
     const token = newSecretToken(SERVICE_TOKEN_PREFIX);
     return this.db.transaction(async (trx) => {
-      const found: string[] = groupIds.length ? await trx('groups').whereIn('id', groupIds).where({ orgId }).pluck('id') : [];
+      const found: string[] = groupIds.length ? await values(trx('groups').whereIn('id', groupIds).where({ orgId }), 'id') : [];
       const unknown = groupIds.filter((id) => !found.includes(id));
       if (unknown.length) throw invalid({ groupIds: unknown }, 'These ids are not groups of this org');
       const [account] = await trx('serviceAccounts')

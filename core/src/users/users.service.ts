@@ -3,7 +3,7 @@ import { checkPasswordStrength } from '../auth/auth.service.js';
 import type { Role, UserCaller } from '../auth/caller.js';
 import { hashPassword } from '../auth/passwords.js';
 import { revokeSessions } from '../auth/sessions.js';
-import type { Database } from '../db/database.js';
+import { values, type Database } from '../db/database.js';
 import { conflict, forbidden, invalid, notFound } from '../http/errors.js';
 import { ManagerClient } from './manager-client.model.js';
 import { User } from './user.model.js';
@@ -133,7 +133,7 @@ export class UsersService {
         : [];
       const invalidIds = unique.filter((id) => !clients.some((client) => client.id === id));
       if (invalidIds.length) throw invalid({ clientIds: invalidIds }, 'These ids are not clients of this org');
-      const before = await trx('managerClients').where({ managerId }).pluck('clientId');
+      const before = await values(trx('managerClients').where({ managerId }), 'clientId');
       await trx('managerClients').where({ managerId }).delete();
       if (unique.length) {
         await trx('managerClients').insert(unique.map((clientId) => ({ orgId: caller.principal.orgId, managerId, clientId })));
