@@ -33,4 +33,4 @@ RUN install -d -o node -g node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
-CMD ["node", "core/dist/cli/start.js"]
+CMD ["node", "--no-node-snapshot", "core/dist/cli/start.js"]

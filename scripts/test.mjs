@@ -62,7 +62,7 @@ try {
   const concurrency = Math.max(2, os.availableParallelism());
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+    ['--no-node-snapshot', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
     {
       cwd: root,
       stdio: 'inherit',

@@ -10,20 +10,32 @@ import { authRoutes } from './auth/auth.routes.js';
 import type { Config } from './config/config.js';
 import { loadMasterKey } from './config/master-key.js';
 import { connect, migrate, type Database } from './db/database.js';
+import pg from 'pg';
+import { Logger as QueueLogger, runMigrations as runQueueMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from './db/embedded.js';
 import { groupsRoutes } from './groups/groups.routes.js';
 import { healthRoutes } from './health/health.routes.js';
 import { createApp } from './http/app.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
+import { nodeTypesRoutes } from './node-types/node-types.routes.js';
+import { createRegistry } from './node-types/builtin.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
 import { outboxRoutes } from './outbox/outbox.routes.js';
+import { pipelinesRoutes } from './pipelines/pipelines.routes.js';
 import { isEmpty, seedDemo } from './seed/demo.js';
 import { serviceAccountsRoutes } from './service-accounts/service-accounts.routes.js';
 import { createServices, type Services } from './services.js';
+import { EventBus } from './runs/events.js';
+import { runsRoutes } from './runs/runs.routes.js';
+import { attachSocketServer } from './runs/socket.js';
+import { IsolatePool } from './sandbox/isolate-pool.js';
+import { Worker } from './worker/worker.js';
 import { usersRoutes } from './users/users.routes.js';
 
 export const VERSION = '0.1.0';
+
+const QUIET_QUEUE_LOGGER = new QueueLogger(() => () => {});
 
 export const routes: readonly AnyRoute[] = [
   ...healthRoutes,
@@ -34,10 +46,16 @@ export const routes: readonly AnyRoute[] = [
   ...orgsRoutes,
   ...auditRoutes,
   ...outboxRoutes,
+  ...nodeTypesRoutes,
+  ...pipelinesRoutes,
+  ...runsRoutes,
 ];
 
 export interface DatabaseHandle {
   db: Database;
+  /** A plain pg pool for graphile-worker and event publishing. */
+  pool: pg.Pool;
+  url: string;
   close(): Promise<void>;
 }
 
@@ -53,20 +71,23 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     logger.info({ ms: Date.now() - started, dir: path.join(config.dataDir, 'postgres') }, 'embedded PostgreSQL started');
   }
   const db = connect(url);
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  let closing = false;
+  pool.on('error', (error) => closing || logger.warn({ err: error }, 'idle database connection failed'));
+  const close = async () => {
+    closing = true;
+    await db.destroy();
+    await pool.end();
+    await stopEmbedded();
+  };
   try {
     await migrate(db);
+    await runQueueMigrations({ pgPool: pool, logger: QUIET_QUEUE_LOGGER });
   } catch (error) {
-    await db.destroy();
-    await stopEmbedded();
+    await close();
     throw error;
   }
-  return {
-    db,
-    close: async () => {
-      await db.destroy();
-      await stopEmbedded();
-    },
-  };
+  return { db, pool, url, close };
 }
 
 /**
@@ -92,6 +113,7 @@ export interface PiperServer {
   services: Services;
   router: Router;
   logger: Logger;
+  worker: Worker | undefined;
   close(): Promise<void>;
 }
 
@@ -99,43 +121,72 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'piper' }, redact: ['req.headers.authorization', '*.password', '*.token'] });
 }
 
-/** Starts the whole platform in this process: database, migrations, seed, HTTP API. */
+/**
+ * Starts Piper in this process: database, migrations, seed, and its role: the HTTP API with
+ * Socket.IO, the worker, or both (the default, what `npm start` runs).
+ */
 export async function startServer(config: Config, logger = createLogger(config)): Promise<PiperServer> {
   const masterKey = await loadMasterKey(config.dataDir, config.masterKey);
   const database = await openDatabase(config, logger);
-  const { db } = database;
+  const { db, pool } = database;
+  const closers: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+    await database.close();
+  };
   try {
     await verifyMasterKey(db, masterKey);
     if (config.seed === 'demo' && (await isEmpty(db))) {
       await seedDemo(db);
       logger.info('demo data seeded (password of every demo user: piper-demo-1)');
     }
+    const registry = createRegistry();
+    const events = new EventBus(database.url, pool, logger);
+    await events.listen();
+    closers.push(() => events.close());
+    const isolates = new IsolatePool({ defaultLimits: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs } });
+    closers.push(() => isolates.dispose());
+
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const openapi = buildOpenApi(routes, VERSION);
-    const services: Services = { ...createServices({ db, config, logger, masterKey, metrics }), openapi: () => openapi };
+    const services: Services = { ...createServices({ db, config, logger, masterKey, metrics, registry, events }), openapi: () => openapi };
+
+    let worker: Worker | undefined;
+    if (config.role !== 'api') {
+      worker = new Worker(db, pool, registry, isolates, events, logger, {
+        concurrency: config.workerConcurrency,
+        orgConcurrency: config.orgConcurrency,
+        heartbeatMs: config.heartbeatMs,
+        staleAfterMs: config.staleAfterMs,
+        defaultNodeTimeoutMs: config.defaultNodeTimeoutMs,
+        dataDir: config.dataDir,
+      });
+      await worker.start();
+      closers.push(() => worker!.stop());
+    }
+
     const { app, router } = createApp({ services, routes, logger });
-    const server: Server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
-    });
-    const port = (server.address() as AddressInfo).port;
-    logger.info({ port }, `Piper listening on http://localhost:${port}`);
-    return {
-      url: `http://127.0.0.1:${port}`,
-      port,
-      services,
-      router,
-      logger,
-      close: async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await database.close();
-      },
-    };
+    let port = 0;
+    if (config.role !== 'worker') {
+      const server: Server = await new Promise((resolve, reject) => {
+        const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+      });
+      const io = attachSocketServer(server, services, logger);
+      port = (server.address() as AddressInfo).port;
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            io.close();
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      );
+      logger.info({ port, role: config.role }, `Piper listening on http://localhost:${port}`);
+    }
+    return { url: `http://127.0.0.1:${port}`, port, services, router, logger, worker, close };
   } catch (error) {
-    await database.close();
+    await close();
     throw error;
   }
 }

@@ -7,8 +7,13 @@ import { TokenSigner } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { GroupsService } from './groups/groups.service.js';
+import type { NodeTypeRegistry } from './node-types/registry.js';
 import { OrgsService } from './orgs/orgs.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
+import { PipelinesService } from './pipelines/pipelines.service.js';
+import type { EventBus } from './runs/events.js';
+import { RunsService } from './runs/runs.service.js';
+import path from 'node:path';
 import { ServiceAccountsService } from './service-accounts/service-accounts.service.js';
 import { UsersService } from './users/users.service.js';
 
@@ -24,6 +29,10 @@ export interface Services {
   serviceAccounts: ServiceAccountsService;
   orgs: OrgsService;
   outbox: OutboxService;
+  registry: NodeTypeRegistry;
+  pipelines: PipelinesService;
+  runs: RunsService;
+  events: EventBus;
   openapi(): unknown;
 }
 
@@ -33,12 +42,15 @@ export interface ServiceDependencies {
   logger: Logger;
   masterKey: Buffer;
   metrics: Registry;
+  registry: NodeTypeRegistry;
+  events: EventBus;
 }
 
-export function createServices({ db, config, logger, masterKey, metrics }: ServiceDependencies): Omit<Services, 'openapi'> {
+export function createServices({ db, config, logger, masterKey, metrics, registry, events }: ServiceDependencies): Omit<Services, 'openapi'> {
   const audit = new AuditService(db);
   const outbox = new OutboxService(db, logger, config.smtpUrl, config.mailFrom);
   const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
+  const pipelines = new PipelinesService(db, audit, registry);
   return {
     db,
     config,
@@ -51,5 +63,9 @@ export function createServices({ db, config, logger, masterKey, metrics }: Servi
     groups: new GroupsService(db, audit),
     serviceAccounts: new ServiceAccountsService(db, audit),
     orgs: new OrgsService(db, audit),
+    registry,
+    pipelines,
+    events,
+    runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),
   };
 }

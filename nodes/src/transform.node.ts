@@ -9,7 +9,7 @@ export const transformNode = defineNode({
   args: {
     type: 'object',
     required: ['code'],
-    properties: { code: { type: 'string', title: 'Code', default: 'return input;' } },
+    properties: { code: { type: 'string', title: 'Code', default: 'return input;', 'x-piper-raw': true } },
   } as const,
   ui: { code: { 'ui:widget': 'textarea', 'ui:options': { rows: 10, language: 'javascript' } } },
   async handler(input, args, ctx) {

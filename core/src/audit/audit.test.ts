@@ -183,6 +183,88 @@ const MUTATIONS: Record<string, Expectation | 'not a mutation'> = {
   },
 };
 
+const SET_GRAPH = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
+async function newPipeline(graph: unknown = SET_GRAPH) {
+  const groupId = (await call('GET', '/api/groups'))[0].id;
+  return call('POST', '/api/pipelines', { name: `p-${unique()}`, groupId, graph });
+}
+async function finishedRun(graph: unknown) {
+  const pipeline = await newPipeline(graph);
+  const run = await call('POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
+  for (;;) {
+    const current = await call('GET', `/api/runs/${run.id}`);
+    if (['succeeded', 'failed', 'canceled'].includes(current.status)) return current;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Object.assign(MUTATIONS, {
+  'POST /api/pipelines': { action: 'pipeline.created', entityType: 'pipeline', run: async () => ({ entityId: (await newPipeline()).id }) },
+  'PUT /api/pipelines/:id/graph': {
+    action: 'pipeline.graph_saved',
+    entityType: 'pipeline',
+    run: async () => {
+      const pipeline = await newPipeline();
+      await call('PUT', `/api/pipelines/${pipeline.id}/graph`, { graph: { nodes: [], edges: [] } });
+      return { entityId: pipeline.id };
+    },
+  },
+  'PATCH /api/pipelines/:id': {
+    action: 'pipeline.updated',
+    entityType: 'pipeline',
+    run: async () => {
+      const pipeline = await newPipeline();
+      await call('PATCH', `/api/pipelines/${pipeline.id}`, { enabled: false });
+      return { entityId: pipeline.id };
+    },
+  },
+  'DELETE /api/pipelines/:id': {
+    action: 'pipeline.deleted',
+    entityType: 'pipeline',
+    run: async () => {
+      const pipeline = await newPipeline();
+      await call('DELETE', `/api/pipelines/${pipeline.id}`);
+      return { entityId: pipeline.id };
+    },
+  },
+  'POST /api/pipelines/:id/validate': 'not a mutation',
+  'POST /api/pipelines/:id/versions': {
+    action: 'pipeline.published',
+    entityType: 'pipeline',
+    run: async () => {
+      const pipeline = await newPipeline();
+      await call('POST', `/api/pipelines/${pipeline.id}/versions`);
+      return { entityId: pipeline.id };
+    },
+  },
+  'POST /api/pipelines/:id/runs': {
+    action: 'run.created',
+    entityType: 'run',
+    run: async () => {
+      const pipeline = await newPipeline();
+      return { entityId: (await call('POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' })).id };
+    },
+  },
+  'POST /api/runs/:id/cancel': {
+    action: 'run.cancel_requested',
+    entityType: 'run',
+    run: async () => {
+      const pipeline = await newPipeline({ nodes: [{ id: 'wait', type: 'core.delay', data: { args: { ms: 60_000 } } }], edges: [] });
+      const run = await call('POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
+      await call('POST', `/api/runs/${run.id}/cancel`);
+      return { entityId: run.id };
+    },
+  },
+  'POST /api/runs/:id/retry': {
+    action: 'run.retried',
+    entityType: 'run',
+    run: async () => {
+      const failed = await finishedRun({ nodes: [{ id: 'boom', type: 'core.transform', data: { args: { code: 'throw new Error("x")' } } }], edges: [] });
+      return { entityId: (await call('POST', `/api/runs/${failed.id}/retry`)).id };
+    },
+  },
+} satisfies Record<string, Expectation | 'not a mutation'>);
+
 describe('audit log', () => {
   it('has an expectation for every mutating route', () => {
     const mutating = server.router.stack.flatMap((layer) => layer.methods.filter((m) => !['GET', 'HEAD'].includes(m)).map((m) => `${m} ${layer.path}`));
@@ -215,6 +297,13 @@ describe('audit log', () => {
     assert.equal(updated.before.name, 'U');
     assert.equal(updated.after.name, 'After');
     assert.equal(updated.actorId, adminId);
+
+    const group = await call('POST', '/api/groups', { name: `g-${unique()}` });
+    await call('PUT', `/api/groups/${group.id}/members`, { userIds: [adminId] });
+    await call('PUT', `/api/groups/${group.id}/members`, { userIds: [user.id] });
+    const members = await latestAudit();
+    assert.deepEqual(members.before, { memberIds: [adminId] });
+    assert.deepEqual(members.after, { memberIds: [user.id] });
   });
 
   it('filters by action, entity, actor and time, and pages with a cursor', async () => {

@@ -21,6 +21,15 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   publicUrl: string;
+  /** `all` (API and worker in one process, the default), `api` or `worker`. */
+  role: 'all' | 'api' | 'worker';
+  workerConcurrency: number;
+  orgConcurrency: number;
+  heartbeatMs: number;
+  staleAfterMs: number;
+  defaultNodeTimeoutMs: number;
+  isolateMemoryMb: number;
+  isolateTimeoutMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -39,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const seed = seedEnv === 'demo' || seedEnv === 'none' ? seedEnv : production ? 'none' : 'demo';
   const port = int(env, 'PORT', 3000);
+  const role = env.PIPER_ROLE || 'all';
+  if (role !== 'all' && role !== 'api' && role !== 'worker') throw new Error(`PIPER_ROLE must be all, api or worker, got "${role}"`);
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -60,5 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.PIPER_SMTP_URL || undefined,
     mailFrom: env.PIPER_MAIL_FROM ?? 'Piper <piper@localhost>',
     publicUrl: env.PIPER_PUBLIC_URL ?? `http://localhost:${port}`,
+    role,
+    workerConcurrency: int(env, 'PIPER_WORKER_CONCURRENCY', 32),
+    orgConcurrency: int(env, 'PIPER_ORG_CONCURRENCY', 100),
+    heartbeatMs: int(env, 'PIPER_HEARTBEAT_MS', 1000),
+    staleAfterMs: int(env, 'PIPER_STALE_AFTER_MS', 5000),
+    defaultNodeTimeoutMs: int(env, 'PIPER_NODE_TIMEOUT_MS', 300_000),
+    isolateMemoryMb: int(env, 'PIPER_ISOLATE_MEMORY_MB', 64),
+    isolateTimeoutMs: int(env, 'PIPER_ISOLATE_TIMEOUT_MS', 1000),
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Histogram } from 'prom-client';
 import type { Caller, Principal } from '../auth/caller.js';
 import type { Services } from '../services.js';
-import { jsonBody } from './body.js';
+import { readJsonBody } from './body.js';
 import { forbidden, HttpError, invalid, notFound, unauthorized } from './errors.js';
 import type { AnyRoute } from './route.js';
 
@@ -77,7 +77,6 @@ export function createApp({ services, routes, logger }: AppOptions): { app: Koa;
       logger.info({ requestId, method: ctx.method, route: routePath, url: ctx.url, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
   });
-  app.use(jsonBody(services.config.bodyLimitBytes));
 
   for (const definition of routes) {
     const validateBody = compile(bodyAjv, definition.body);
@@ -91,8 +90,9 @@ export function createApp({ services, routes, logger }: AppOptions): { app: Koa;
         if (!allows(definition.access, caller.principal)) throw forbidden();
       }
       for (const name of uuidParams) if (!UUID.test(ctx.params[name] ?? '')) throw notFound();
-      let body: unknown = ctx.request.body;
+      let body: unknown;
       if (validateBody) {
+        body = await readJsonBody(ctx, definition.bodyLimit ?? services.config.bodyLimitBytes);
         if (body === undefined) throw invalid([{ in: 'body', path: '/', message: 'a JSON body is required' }]);
         if (!validateBody(body)) throw invalid(validationDetails('body', validateBody.errors));
       } else {

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../seed/demo.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
@@ -40,7 +42,46 @@ async function asAdmin(org: Org, method: string, path: string, body?: unknown) {
 const freshUser = (org: Org, role: 'admin' | 'manager' | 'client', password = DEMO_PASSWORD) =>
   asAdmin(org, 'POST', '/api/users', { email: `${role}-${unique()}@${org}.test`, name: `Fresh ${role}`, password, role });
 const freshGroup = (org: Org) => asAdmin(org, 'POST', '/api/groups', { name: `group-${unique()}` });
-const freshServiceAccount = (org: Org) => asAdmin(org, 'POST', '/api/service-accounts', { name: `runner-${unique()}`, groupIds: [] });
+const freshServiceAccount = async (org: Org) => asAdmin(org, 'POST', '/api/service-accounts', { name: `runner-${unique()}`, groupIds: [await defaultGroup(org)] });
+const defaultGroups = {} as Record<Org, string>;
+async function defaultGroup(org: Org): Promise<string> {
+  defaultGroups[org] ??= (await asAdmin(org, 'GET', '/api/groups')).find((group: { name: string }) => group.name === 'default').id;
+  return defaultGroups[org];
+}
+
+const SET_GRAPH = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
+const freshPipeline = async (org: Org, graph: unknown = SET_GRAPH) => asAdmin(org, 'POST', '/api/pipelines', { name: `p-${unique()}`, groupId: await defaultGroup(org), graph });
+async function publishedPipeline(org: Org) {
+  const pipeline = await freshPipeline(org);
+  await asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/versions`);
+  return pipeline;
+}
+
+async function finishedRun(org: Org, graph: unknown = SET_GRAPH) {
+  const pipeline = await freshPipeline(org, graph);
+  const run = await asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
+  for (;;) {
+    const current = await asAdmin(org, 'GET', `/api/runs/${run.id}`);
+    if (['succeeded', 'failed', 'canceled'].includes(current.status)) return current;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+const runningRun = async (org: Org) => {
+  const pipeline = await freshPipeline(org, { nodes: [{ id: 'wait', type: 'core.delay', data: { args: { ms: 60_000 } } }], edges: [] });
+  return asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
+};
+const FAILING_GRAPH = { nodes: [{ id: 'boom', type: 'core.transform', data: { args: { code: 'throw new Error("boom")' } } }], edges: [] };
+
+async function artifactOf(org: Org) {
+  const run = await finishedRun(org);
+  const [artifact] = await server.services.db('artifacts')
+    .insert({ orgId: run.orgId, runId: run.id, nodeId: 'set', attempt: 1, name: 'a.txt', contentType: 'text/plain', size: 2, storagePath: `${run.orgId}/${run.id}/a.txt` })
+    .returning('id');
+  const file = path.join(server.config.dataDir, 'artifacts', run.orgId, run.id, 'a.txt');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, 'hi');
+  return { id: run.id, artifactId: artifact.id };
+}
 
 async function tokenFor(actor: Exclude<Actor, 'anonymous'>, throwaway: boolean): Promise<string> {
   if (!throwaway) return tokens[actor];
@@ -92,6 +133,33 @@ const MATRIX: Record<string, Cell> = {
   },
   'GET /api/audit': { own: [A, F, F, 200, 200, F] },
   'GET /api/outbox': { own: [A, F, F, 200, 200, F] },
+
+  'GET /api/node-types': { own: [A, F, 200, 200, 200, F] },
+  'GET /api/credential-types': { own: [A, F, 200, 200, 200, F] },
+
+  'GET /api/pipelines': { own: [A, F, 200, 200, 200, F] },
+  'POST /api/pipelines': {
+    body: () => ({ name: `p-${unique()}`, groupId: defaultGroups.acme, graph: SET_GRAPH }),
+    own: [A, F, 201, 201, 201, F],
+  },
+  'GET /api/pipelines/:id': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'PUT /api/pipelines/:id/graph': { params: async (org) => ({ id: (await freshPipeline(org)).id }), body: () => ({ graph: SET_GRAPH }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'PATCH /api/pipelines/:id': { params: async (org) => ({ id: (await freshPipeline(org)).id }), body: () => ({ name: 'renamed' }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'DELETE /api/pipelines/:id': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 204, 204, 204, F], other: [A, F, N, N, N, F] },
+  'POST /api/pipelines/:id/validate': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'POST /api/pipelines/:id/versions': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 201, 201, 201, F], other: [A, F, N, N, N, F] },
+  'GET /api/pipelines/:id/versions': { params: async (org) => ({ id: (await publishedPipeline(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'GET /api/pipelines/:id/versions/:version': { params: async (org) => ({ id: (await publishedPipeline(org)).id, version: '1' }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'POST /api/pipelines/:id/runs': { params: async (org) => ({ id: (await freshPipeline(org)).id }), body: () => ({ mode: 'test' }), own: [A, F, 202, 202, 202, 202], other: [A, F, N, N, N, N] },
+
+  // Runs made by an admin in test mode: clients read only production runs made for them, service accounts only their own.
+  'GET /api/runs': { own: [A, 200, 200, 200, 200, 200] },
+  'GET /api/runs/:id': { params: async (org) => ({ id: (await finishedRun(org)).id }), own: [A, N, 200, 200, 200, N], other: [A, N, N, N, N, N] },
+  'GET /api/runs/:id/logs': { params: async (org) => ({ id: (await finishedRun(org)).id }), own: [A, N, 200, 200, 200, N], other: [A, N, N, N, N, N] },
+  'GET /api/runs/:id/events': { params: async (org) => ({ id: (await finishedRun(org)).id }), own: [A, N, 200, 200, 200, N], other: [A, N, N, N, N, N] },
+  'GET /api/runs/:id/artifacts/:artifactId': { params: artifactOf, own: [A, N, 200, 200, 200, N], other: [A, N, N, N, N, N] },
+  'POST /api/runs/:id/cancel': { params: async (org) => ({ id: (await runningRun(org)).id }), own: [A, F, 202, 202, 202, N], other: [A, F, N, N, N, N] },
+  'POST /api/runs/:id/retry': { params: async (org) => ({ id: (await finishedRun(org, FAILING_GRAPH)).id }), own: [A, F, 202, 202, 202, N], other: [A, F, N, N, N, N] },
 };
 
 function registeredRoutes(): string[] {
@@ -111,13 +179,15 @@ before(async () => {
   tokens.manager = await server.login('manager@acme.test');
   tokens.admin = await server.login((await freshUser('acme', 'admin')).email);
   tokens.service = (await freshServiceAccount('acme')).token;
+  await defaultGroup('acme');
+  await defaultGroup('beta');
 });
 after(() => server.close());
 
 describe('authorization matrix', () => {
   it('has a row for every route the router serves, and none for a route it does not', () => {
     const routes = registeredRoutes();
-    assert.ok(routes.length >= 29, `only ${routes.length} routes found`);
+    assert.ok(routes.length >= 45, `only ${routes.length} routes found`);
     assert.deepEqual(routes.filter((key) => !(key in MATRIX)), [], 'routes without an expected row in the matrix');
     assert.deepEqual(Object.keys(MATRIX).filter((key) => !routes.includes(key)), [], 'matrix rows for routes that do not exist');
   });

@@ -6,6 +6,8 @@ let server: TestServer;
 let admin: string;
 let managerId: string;
 let groupId: string;
+let pipelineId: string;
+let runId: string;
 
 before(async () => {
   server = await startTestServer({ bodyLimitBytes: 64 * 1024 });
@@ -13,6 +15,9 @@ before(async () => {
   const users = await server.request('GET', '/api/users', { token: admin });
   managerId = users.body.find((user: { email: string }) => user.email === 'manager@acme.test').id;
   groupId = (await server.request('GET', '/api/groups', { token: admin })).body[0].id;
+  const graph = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
+  pipelineId = (await server.request('POST', '/api/pipelines', { token: admin, body: { name: 'fixture', groupId, graph } })).body.id;
+  runId = (await server.request('POST', `/api/pipelines/${pipelineId}/runs`, { token: admin, body: { mode: 'test' } })).body.id;
 });
 after(() => server.close());
 
@@ -108,10 +113,20 @@ describe('bad input', () => {
     ['GET', '/api/audit?from=yesterday', undefined],
     ['GET', '/api/audit?cursor=%%%', undefined],
     ['GET', '/api/audit?actorId=me', undefined],
+    ['POST', '/api/pipelines', { name: 1, groupId: 'x' }],
+    ['POST', '/api/pipelines', { name: 'p', groupId: '00000000-0000-4000-8000-000000000000' }],
+    ['PUT', '/api/pipelines/:pipeline/graph', { graph: { nodes: 'all of them', edges: [] } }],
+    ['PUT', '/api/pipelines/:pipeline/graph', { graph: { nodes: [{ id: 'a', type: 'core.set', data: { args: { value: 1 }, settings: { timeoutMs: -5 } } }], edges: [] } }],
+    ['PATCH', '/api/pipelines/:pipeline', { enabled: 'yes' }],
+    ['POST', '/api/pipelines/:pipeline/runs', { mode: 'fast' }],
+    ['POST', '/api/pipelines/:pipeline/runs', { mode: 'production', version: 0 }],
+    ['GET', '/api/runs?status=weird', undefined],
+    ['GET', '/api/runs?limit=0', undefined],
+    ['GET', '/api/runs/:run/logs?limit=-1', undefined],
   ];
   for (const [method, rawPath, body] of BAD_REQUESTS) {
     it(`answers 400 to ${method} ${rawPath} with ${JSON.stringify(body) ?? 'no body'}`, async () => {
-      const path = rawPath.replace(':manager', managerId).replace(':group', groupId);
+      const path = rawPath.replace(':manager', managerId).replace(':group', groupId).replace(':pipeline', pipelineId).replace(':run', runId);
       const auditBefore = await server.services.db('auditEvents').count<{ count: number }[]>('* as count');
       const response = await server.request(method, path, { token: admin, body });
       assert.equal(response.status, 400, JSON.stringify(response.body));

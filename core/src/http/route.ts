@@ -45,6 +45,8 @@ export interface RouteDefinition<Path extends string, A extends Access, BodySche
   access: A;
   body?: BodySchema;
   query?: QuerySchema;
+  /** Largest accepted body in bytes (default: PIPER_BODY_LIMIT_BYTES). */
+  bodyLimit?: number;
   /** Status of a successful answer (default 200). */
   status?: number;
   /** Path parameters that are not UUIDs (for example a version number or a slug). */

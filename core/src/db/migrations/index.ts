@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './001_initial.js';
+import * as runLeases from './002_run_leases.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Migrations are listed in code so that they load the same from sources (tests) and from dist. */
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_run_leases': runLeases,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

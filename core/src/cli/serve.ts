@@ -1,0 +1,23 @@
+import type { Config } from '../config/config.js';
+import { createLogger, startServer } from '../server.js';
+
+/** Runs Piper in this process until SIGINT or SIGTERM, then stops it cleanly (PostgreSQL included). */
+export async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  try {
+    const server = await startServer(config, logger);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, role: config.role }, 'shutting down');
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  } catch (error) {
+    logger.fatal({ err: error }, (error as Error).message);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { Json } from '@piper/sdk';
+import { Logger as QueueLogger, run as runGraphileWorker, type Runner } from 'graphile-worker';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import { INTERRUPTED, NodeFailure, RunExecutor, type RunOutcome } from '../engine/executor.js';
+import type { NodeTypeRegistry } from '../node-types/registry.js';
+import type { Graph, GraphNode } from '../pipelines/graph.js';
+import type { EventBus } from '../runs/events.js';
+import { enqueueRun, RUN_TASK } from '../runs/queue.js';
+import { LeaseLost, PostgresRunStore } from '../runs/run-store.js';
+import type { IsolatePool } from '../sandbox/isolate-pool.js';
+
+export interface WorkerOptions {
+  /** Runs executed at once by this worker. */
+  concurrency: number;
+  /** Runs of one org executing at once across every worker. */
+  orgConcurrency: number;
+  heartbeatMs: number;
+  /** A running run whose heartbeat is older than this is resumed by another worker. */
+  staleAfterMs: number;
+  defaultNodeTimeoutMs: number;
+  dataDir: string;
+}
+
+interface ActiveRun {
+  lease: number;
+  controller: AbortController;
+  store: PostgresRunStore;
+}
+
+/**
+ * Executes runs from the graphile-worker queue. Each run is one job; inside it the engine
+ * commits every attempt before scheduling the next node. Heartbeats mark the runs a worker
+ * holds; a reaper in every worker resumes runs whose worker went silent, under a new lease.
+ */
+export class Worker {
+  readonly id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private runner: Runner | undefined;
+  private readonly active = new Map<string, ActiveRun>();
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribeCancel = new Map<string, () => void>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly pgPool: pg.Pool,
+    private readonly registry: NodeTypeRegistry,
+    private readonly isolates: IsolatePool,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.runner = await runGraphileWorker({
+      pgPool: this.pgPool,
+      concurrency: this.options.concurrency,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: this.queueLogger(),
+      taskList: { [RUN_TASK]: async (payload) => this.execute((payload as { runId: string }).runId) },
+    });
+    this.timers.push(setInterval(() => void this.heartbeat(), this.options.heartbeatMs));
+    this.timers.push(setInterval(() => void this.reap(), Math.max(500, Math.floor(this.options.staleAfterMs / 2))));
+    this.logger.info({ workerId: this.id, concurrency: this.options.concurrency }, 'worker started');
+  }
+
+  /** Stops taking jobs and hands the runs under way back to the queue for another worker. */
+  /** graphile-worker's messages go to our logger: errors and warnings as such, the rest at debug. */
+  private queueLogger(): QueueLogger {
+    return new QueueLogger(() => (level, message, meta) => {
+      const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+      this.logger[method]({ queue: meta }, message);
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    for (const run of this.active.values()) run.controller.abort(INTERRUPTED);
+    await this.runner?.stop();
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    try {
+      await this.db('runs').whereIn('id', [...this.active.keys()]).where({ workerId: this.id }).update({ heartbeatAt: this.db.fn.now() });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'heartbeat failed');
+    }
+  }
+
+  /** Requeues runs whose worker stopped beating, and queued runs whose job went missing. */
+  async reap(): Promise<number> {
+    try {
+      return await this.db.transaction(async (trx) => {
+        const stale: Array<{ id: string }> = await trx('runs')
+          .where('status', 'running')
+          .andWhere('heartbeatAt', '<', trx.raw(`now() - make_interval(secs => ?)`, [this.options.staleAfterMs / 1000]))
+          .forUpdate()
+          .skipLocked()
+          .limit(100)
+          .select('id');
+        for (const { id } of stale) {
+          await trx('runs').where({ id }).update({ heartbeatAt: trx.fn.now() });
+          await enqueueRun(trx, id);
+        }
+        if (stale.length) this.logger.warn({ runs: stale.map((run) => run.id) }, 'resuming runs of a silent worker');
+        return stale.length;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'reaper failed');
+      return 0;
+    }
+  }
+
+  /** Claims a run under a new lease, or returns nothing when it is finished, canceled or over its org's limit. */
+  private async claim(runId: string) {
+    return this.db.transaction(async (trx) => {
+      const run = await trx('runs').where({ id: runId }).forUpdate().first('id', 'orgId', 'status', 'cancelRequested');
+      if (!run || (run.status !== 'queued' && run.status !== 'running')) return { kind: 'done' as const };
+      if (run.status === 'queued') {
+        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`piper:org-runs:${run.orgId}`]);
+        const running = await trx('runs').where({ orgId: run.orgId, status: 'running' }).count<{ count: number }[]>('* as count');
+        if (Number(running[0]?.count) >= this.options.orgConcurrency) {
+          await enqueueRun(trx, runId, new Date(Date.now() + 250));
+          return { kind: 'deferred' as const };
+        }
+      }
+      // Attempts still open belong to a previous worker of this run, which stopped: they are lost.
+      await trx('nodeAttempts')
+        .where({ runId, status: 'running' })
+        .update({ status: 'failed', finishedAt: trx.fn.now(), error: JSON.stringify({ message: 'The worker executing this attempt stopped', code: 'worker_lost' }) });
+      const [claimed] = await trx('runs')
+        .where({ id: runId })
+        .update({ status: 'running', startedAt: trx.raw('coalesce(started_at, now())'), heartbeatAt: trx.fn.now(), workerId: this.id, lease: trx.raw('lease + 1') })
+        .returning(['id', 'orgId', 'pipelineId', 'version', 'mode', 'input', 'graph', 'lease', 'cancelRequested']);
+      return { kind: 'claimed' as const, run: claimed as { id: string; orgId: string; pipelineId: string; version: number | null; mode: 'test' | 'production'; input: Json; graph: Graph; lease: number; cancelRequested: boolean } };
+    });
+  }
+
+  private async execute(runId: string): Promise<void> {
+    const claim = await this.claim(runId);
+    if (claim.kind !== 'claimed') return;
+    const { run } = claim;
+    const controller = new AbortController();
+    const store = new PostgresRunStore(this.db, run, path.join(this.options.dataDir, 'artifacts'));
+    this.active.set(runId, { lease: run.lease, controller, store });
+    this.unsubscribeCancel.set(runId, this.events.subscribe(runId, (event) => event.type === 'cancel' && controller.abort()));
+    if (run.cancelRequested) controller.abort();
+    void this.events.publish({ type: 'run', runId, status: 'running', at: new Date().toISOString() });
+    let outcome: RunOutcome;
+    try {
+      const states = await PostgresRunStore.loadStates(this.db, runId);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(run.orgId), controller.signal);
+      outcome = await executor.execute();
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        this.logger.warn({ runId }, error.message);
+        return this.release(runId);
+      }
+      this.logger.error({ err: error, runId }, 'run execution failed');
+      outcome = { status: 'failed', output: null, error: { message: `Internal error: ${(error as Error).message}`, code: 'internal' } };
+    }
+    try {
+      await store.flushLogs();
+      if (outcome.status === 'interrupted') {
+        await this.db.transaction(async (trx) => {
+          const released = await trx('runs').where({ id: runId, lease: run.lease }).update({ status: 'queued', workerId: null });
+          if (released) await enqueueRun(trx, runId);
+        });
+        return;
+      }
+      const finished = await this.db('runs')
+        .where({ id: runId, lease: run.lease })
+        .update({ status: outcome.status, output: JSON.stringify(outcome.output), error: outcome.error ? JSON.stringify(outcome.error) : null, finishedAt: this.db.fn.now() });
+      if (finished) await this.events.publish({ type: 'run', runId, status: outcome.status, error: outcome.error, at: new Date().toISOString() });
+    } finally {
+      this.release(runId);
+    }
+  }
+
+  private release(runId: string): void {
+    this.active.delete(runId);
+    this.unsubscribeCancel.get(runId)?.();
+    this.unsubscribeCancel.delete(runId);
+  }
+
+  private executorOptions(_orgId: string) {
+    return {
+      nodeType: (type: string, version: string) => this.registry.get(type, version),
+      evaluate: (expressions: string[], scope: Record<string, Json>) => this.isolates.evaluate(expressions, scope),
+      sandbox: (_nodeId: string, signal: AbortSignal) => ({ run: (code: string, scope: Record<string, Json>) => this.isolates.run(code, scope, { signal }) }),
+      credentials: async (node: GraphNode) => {
+        if (node.data?.credentialId) throw new NodeFailure('Stored credentials cannot be resolved by this version of Piper', 'credentials_unavailable');
+        return undefined;
+      },
+      redact: (text: string) => text,
+      emit: (event: Parameters<EventBus['publish']>[0]) => void this.events.publish(event),
+      defaultTimeoutMs: this.options.defaultNodeTimeoutMs,
+    };
+  }
+}
