@@ -71,7 +71,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     logger.info({ ms: Date.now() - started, dir: path.join(config.dataDir, 'postgres') }, 'embedded PostgreSQL started');
   }
   const db = connect(url);
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  const pool = new pg.Pool({ connectionString: url, max: 30 });
   let closing = false;
   pool.on('error', (error) => closing || logger.warn({ err: error }, 'idle database connection failed'));
   const close = async () => {
@@ -105,6 +105,13 @@ export async function verifyMasterKey(db: Database, masterKey: Buffer): Promise<
         '(or the master.key file of the original data directory), or run `npm run rotate-master-key` with both keys.',
     );
   }
+}
+
+function attemptPool(url: string, closers: Array<() => Promise<void> | void>): pg.Pool {
+  const asyncPool = new pg.Pool({ connectionString: url, max: 10, options: '-c synchronous_commit=off' });
+  asyncPool.on('error', () => undefined);
+  closers.unshift(() => asyncPool.end());
+  return asyncPool;
 }
 
 export interface PiperServer {
@@ -161,6 +168,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         staleAfterMs: config.staleAfterMs,
         defaultNodeTimeoutMs: config.defaultNodeTimeoutMs,
         dataDir: config.dataDir,
+        attemptPool: config.attemptCommit === 'async' ? attemptPool(database.url, closers) : pool,
       });
       await worker.start();
       closers.push(() => worker!.stop());

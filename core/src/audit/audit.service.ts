@@ -46,8 +46,8 @@ export interface AuditQuery {
 export class AuditService {
   constructor(private readonly db: Database) {}
 
-  /** Records an event, in the caller's transaction so it commits or rolls back with the change. */
-  async record(trx: Knex | Knex.Transaction, caller: Caller, entry: AuditEntry): Promise<void> {
+  /** The row of an event, secrets removed (for callers that insert it within a larger statement). */
+  row(caller: Caller, entry: AuditEntry) {
     const principal = caller.principal;
     const actor =
       entry.actor ??
@@ -56,7 +56,7 @@ export class AuditService {
         : principal?.kind === 'service'
           ? { type: 'service' as const, id: principal.serviceAccountId }
           : { type: 'anonymous' as const, id: null });
-    await trx('audit_events').insert({
+    return {
       orgId: entry.orgId,
       actorType: actor.type,
       actorId: actor.id,
@@ -67,7 +67,12 @@ export class AuditService {
       after: entry.after === undefined ? null : JSON.stringify(redactSecrets(entry.after)),
       ip: caller.ip,
       requestId: caller.requestId,
-    });
+    };
+  }
+
+  /** Records an event, in the caller's transaction so it commits or rolls back with the change. */
+  async record(trx: Knex | Knex.Transaction, caller: Caller, entry: AuditEntry): Promise<void> {
+    await trx('audit_events').insert(this.row(caller, entry));
   }
 
   async list(orgId: string, query: AuditQuery) {

@@ -30,6 +30,12 @@ export interface Config {
   defaultNodeTimeoutMs: number;
   isolateMemoryMb: number;
   isolateTimeoutMs: number;
+  /**
+   * `sync` (default): an attempt's result is flushed to disk before dependents run. `async`: it is
+   * committed (and visible) at once but flushed within a fraction of a second; a PostgreSQL crash
+   * can then lose the last results, whose nodes run again (delivery is at least once anyway).
+   */
+  attemptCommit: 'sync' | 'async';
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -50,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
   const role = env.PIPER_ROLE || 'all';
   if (role !== 'all' && role !== 'api' && role !== 'worker') throw new Error(`PIPER_ROLE must be all, api or worker, got "${role}"`);
+  if (env.PIPER_ATTEMPT_COMMIT && !['sync', 'async'].includes(env.PIPER_ATTEMPT_COMMIT)) throw new Error('PIPER_ATTEMPT_COMMIT must be sync or async');
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -79,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultNodeTimeoutMs: int(env, 'PIPER_NODE_TIMEOUT_MS', 300_000),
     isolateMemoryMb: int(env, 'PIPER_ISOLATE_MEMORY_MB', 64),
     isolateTimeoutMs: int(env, 'PIPER_ISOLATE_TIMEOUT_MS', 1000),
+    attemptCommit: env.PIPER_ATTEMPT_COMMIT === 'async' ? 'async' : 'sync',
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactRef, Json } from '@piper/sdk';
+import type pg from 'pg';
 import type { Database } from '../db/database.js';
 import type { AttemptRecord, LogLine, NodeState, RunStore } from '../engine/executor.js';
 
@@ -16,6 +17,21 @@ export class LeaseLost extends Error {
 }
 
 const LOG_FLUSH_MS = 100;
+
+// The share lock makes a concurrent claim by another worker (which bumps the lease) wait for, or refuse, this write.
+const ATTEMPT_FINISHED_SQL = `
+  with lease as (select id from runs where id = $1 and lease = $2 for share),
+  node as (
+    update node_runs set status = $7, attempts = greatest(attempts, $5), output = $8::jsonb, error = $9::jsonb,
+      handle = $10, input = coalesce(input, $11::jsonb), started_at = coalesce(started_at, $12),
+      finished_at = case when $7 in ('succeeded', 'failed', 'canceled') then $13::timestamptz else null end
+    where run_id = $1 and node_id = $4 and exists (select 1 from lease)
+    returning id
+  )
+  insert into node_attempts (org_id, run_id, node_run_id, node_id, attempt, status, output, error, started_at, finished_at)
+  select $3, $1, node.id, $4, $5, $6, $8::jsonb, $9::jsonb, $12, $13 from node
+  on conflict (node_run_id, attempt) do update set status = excluded.status, output = excluded.output, error = excluded.error, finished_at = excluded.finished_at
+  returning 1`;
 const MAX_LOG_LINE = 16 * 1024;
 
 /**
@@ -29,6 +45,7 @@ export class PostgresRunStore implements RunStore {
 
   constructor(
     private readonly db: Database,
+    private readonly pool: pg.Pool,
     private readonly run: { id: string; orgId: string; lease: number },
     private readonly artifactsDir: string,
   ) {}
@@ -75,37 +92,31 @@ export class PostgresRunStore implements RunStore {
     );
   }
 
-  /** One statement: the lease check, the attempt row and the node's new state commit together. */
+  /**
+   * One statement: the lease check, the attempt row and the node's new state commit together
+   * (heartbeats are separate). It is the hottest write of the engine, so it is a named prepared
+   * statement on the plain pg pool: PostgreSQL plans it once per connection.
+   */
   async attemptFinished(record: AttemptRecord): Promise<void> {
-    const result = await this.db.raw(
-      `with lease as (update runs set heartbeat_at = now() where id = :runId and lease = :lease returning id),
-       node as (
-         update node_runs set status = :nodeStatus, attempts = greatest(attempts, :attempt), output = cast(:output as jsonb), error = cast(:error as jsonb),
-           handle = :handle, input = coalesce(input, cast(:input as jsonb)), started_at = coalesce(started_at, :startedAt),
-           finished_at = case when :nodeStatus in ('succeeded', 'failed', 'canceled') then cast(:finishedAt as timestamptz) else null end
-         where run_id = :runId and node_id = :nodeId and exists (select 1 from lease)
-         returning id
-       )
-       insert into node_attempts (org_id, run_id, node_run_id, node_id, attempt, status, output, error, started_at, finished_at)
-       select :orgId, :runId, node.id, :nodeId, :attempt, :status, cast(:output as jsonb), cast(:error as jsonb), :startedAt, :finishedAt from node
-       on conflict (node_run_id, attempt) do update set status = excluded.status, output = excluded.output, error = excluded.error, finished_at = excluded.finished_at
-       returning 1`,
-      {
-        runId: this.run.id,
-        lease: this.run.lease,
-        orgId: this.run.orgId,
-        nodeId: record.nodeId,
-        attempt: record.attempt,
-        status: record.status,
-        nodeStatus: record.nodeStatus,
-        output: record.output === null ? null : JSON.stringify(record.output),
-        error: record.error === null ? null : JSON.stringify(record.error),
-        handle: record.handle,
-        input: JSON.stringify(record.input),
-        startedAt: record.startedAt,
-        finishedAt: record.finishedAt,
-      },
-    );
+    const result = await this.pool.query({
+      name: 'piper_attempt_finished',
+      text: ATTEMPT_FINISHED_SQL,
+      values: [
+        this.run.id,
+        this.run.lease,
+        this.run.orgId,
+        record.nodeId,
+        record.attempt,
+        record.status,
+        record.nodeStatus,
+        record.output === null ? null : JSON.stringify(record.output),
+        record.error === null ? null : JSON.stringify(record.error),
+        record.handle,
+        JSON.stringify(record.input),
+        record.startedAt,
+        record.finishedAt,
+      ],
+    });
     if (result.rowCount !== 1) throw new LeaseLost(this.run.id);
   }
 

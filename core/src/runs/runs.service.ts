@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../http/pagination.js';
 import type { Graph } from '../pipelines/graph.js';
 import type { PipelinesService } from '../pipelines/pipelines.service.js';
 import type { EventBus } from './events.js';
-import { enqueueRun } from './queue.js';
+import { RUN_TASK } from './queue.js';
 
 export interface NewRun {
   mode: 'test' | 'production';
@@ -98,51 +98,72 @@ export class RunsService {
     if (!allowed) throw invalid({ clientId: 'is not a client of yours' }, 'Unknown client');
   }
 
-  /** Stores the run, its pending nodes and its job in one transaction: once this resolves, the run will execute. */
+  /**
+   * Stores the run, its node rows, its queue job and its audit event in one statement: once
+   * this resolves the run is committed and will execute; if it fails nothing was stored.
+   */
   async insertRun(
     caller: AuthenticatedCaller,
     run: { orgId: string; pipelineId: string; version: number | null; mode: 'test' | 'production'; trigger: string; graph: Graph; input: Json; clientId: string | null; retryOf?: string },
     reuse: Array<{ nodeId: string; output: Json; handle: string | null; input: Json }> = [],
   ) {
     const principal = caller.principal;
-    return this.db.transaction(async (trx) => {
-      const [row] = await trx('runs')
-        .insert({
-          orgId: run.orgId,
-          pipelineId: run.pipelineId,
-          version: run.version,
-          mode: run.mode,
-          status: 'queued',
-          trigger: run.trigger,
-          graph: JSON.stringify(run.graph),
-          input: JSON.stringify(run.input),
-          clientId: run.clientId,
-          retryOf: run.retryOf ?? null,
-          createdByType: principal.kind === 'service' ? 'service' : 'user',
-          createdById: principal.kind === 'service' ? principal.serviceAccountId : principal.userId,
-        })
-        .returning(['id', 'status', 'createdAt']);
-      const reused = new Map(reuse.map((node) => [node.nodeId, node]));
-      if (run.graph.nodes.length) {
-        await trx('nodeRuns').insert(
-          run.graph.nodes.map((node) => {
-            const previous = reused.get(node.id);
-            return previous
-              ? { orgId: run.orgId, runId: row.id, nodeId: node.id, status: 'succeeded', output: JSON.stringify(previous.output), handle: previous.handle, input: JSON.stringify(previous.input) }
-              : { orgId: run.orgId, runId: row.id, nodeId: node.id, status: 'pending' };
-          }),
-        );
-      }
-      await enqueueRun(trx, row.id);
-      await this.audit.record(trx, caller, {
-        orgId: run.orgId,
-        action: run.retryOf ? 'run.retried' : 'run.created',
-        entityType: 'run',
-        entityId: row.id,
-        after: { pipelineId: run.pipelineId, mode: run.mode, version: run.version, trigger: run.trigger, retryOf: run.retryOf ?? null },
-      });
-      return { id: row.id as string, status: row.status as string, createdAt: row.createdAt as Date };
+    const reused = new Map(reuse.map((node) => [node.nodeId, node]));
+    const nodes = run.graph.nodes.map((node) => {
+      const previous = reused.get(node.id);
+      return previous
+        ? { node_id: node.id, status: 'succeeded', output: previous.output, handle: previous.handle, input: previous.input }
+        : { node_id: node.id, status: 'pending', output: null, handle: null, input: null };
     });
+    const audit = this.audit.row(caller, {
+      orgId: run.orgId,
+      action: run.retryOf ? 'run.retried' : 'run.created',
+      entityType: 'run',
+      after: { pipelineId: run.pipelineId, mode: run.mode, version: run.version, trigger: run.trigger, retryOf: run.retryOf ?? null },
+    });
+    const { rows } = await this.db.raw(
+      `with run as (
+         insert into runs (org_id, pipeline_id, version, mode, status, trigger, graph, input, client_id, retry_of, created_by_type, created_by_id)
+         values (:orgId, :pipelineId, :version, :mode, 'queued', :trigger, cast(:graph as jsonb), cast(:input as jsonb), :clientId, :retryOf, :createdByType, :createdById)
+         returning id, status, created_at
+       ),
+       nodes as (
+         insert into node_runs (org_id, run_id, node_id, status, output, handle, input)
+         select :orgId, run.id, n.node_id, n.status, n.output, n.handle, n.input
+         from run, jsonb_to_recordset(cast(:nodes as jsonb)) as n(node_id text, status text, output jsonb, handle text, input jsonb)
+       ),
+       job as (
+         select graphile_worker.add_job(:task, json_build_object('runId', run.id::text), max_attempts => 10, job_key => 'run:' || run.id::text) from run
+       ),
+       audit as (
+         insert into audit_events (org_id, actor_type, actor_id, action, entity_type, entity_id, after, ip, request_id)
+         select :orgId, :actorType, :actorId, :action, 'run', run.id::text, cast(:after as jsonb), :ip, :requestId from run
+       )
+       select run.id, run.status, run.created_at, (select count(*) from job) as queued from run`,
+      {
+        orgId: run.orgId,
+        pipelineId: run.pipelineId,
+        version: run.version,
+        mode: run.mode,
+        trigger: run.trigger,
+        graph: JSON.stringify(run.graph),
+        input: JSON.stringify(run.input),
+        clientId: run.clientId,
+        retryOf: run.retryOf ?? null,
+        createdByType: principal.kind === 'service' ? 'service' : 'user',
+        createdById: principal.kind === 'service' ? principal.serviceAccountId : principal.userId,
+        nodes: JSON.stringify(nodes),
+        task: RUN_TASK,
+        actorType: audit.actorType,
+        actorId: audit.actorId,
+        action: audit.action,
+        after: audit.after,
+        ip: audit.ip,
+        requestId: audit.requestId,
+      },
+    );
+    const row = rows[0];
+    return { id: row.id as string, status: row.status as string, createdAt: row.created_at as Date };
   }
 
   async list(caller: AuthenticatedCaller, filter: { pipelineId?: string; status?: string; clientId?: string; mode?: string; limit?: number; cursor?: string }) {

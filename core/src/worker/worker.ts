@@ -24,6 +24,20 @@ export interface WorkerOptions {
   staleAfterMs: number;
   defaultNodeTimeoutMs: number;
   dataDir: string;
+  /** Pool for attempt results; with PIPER_ATTEMPT_COMMIT=async its sessions skip waiting for the WAL flush. */
+  attemptPool: pg.Pool;
+}
+
+interface ClaimedRun {
+  id: string;
+  orgId: string;
+  pipelineId: string;
+  version: number | null;
+  mode: 'test' | 'production';
+  input: Json;
+  graph: Graph;
+  lease: number;
+  cancelRequested: boolean;
 }
 
 interface ActiveRun {
@@ -117,29 +131,43 @@ export class Worker {
     }
   }
 
-  /** Claims a run under a new lease, or returns nothing when it is finished, canceled or over its org's limit. */
+  /**
+   * Claims a run under a new lease, in one statement: nothing when it is finished or canceled,
+   * `deferred` (requeued shortly) when its org already runs its limit. Attempts left open by a
+   * previous worker of the run are marked lost. The org limit is read at claim time, so claims
+   * racing on several workers can exceed it by at most one run each.
+   */
   private async claim(runId: string) {
-    return this.db.transaction(async (trx) => {
-      const run = await trx('runs').where({ id: runId }).forUpdate().first('id', 'orgId', 'status', 'cancelRequested');
-      if (!run || (run.status !== 'queued' && run.status !== 'running')) return { kind: 'done' as const };
-      if (run.status === 'queued') {
-        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`piper:org-runs:${run.orgId}`]);
-        const running = await trx('runs').where({ orgId: run.orgId, status: 'running' }).count<{ count: number }[]>('* as count');
-        if (Number(running[0]?.count) >= this.options.orgConcurrency) {
-          await enqueueRun(trx, runId, new Date(Date.now() + 250));
-          return { kind: 'deferred' as const };
-        }
-      }
-      // Attempts still open belong to a previous worker of this run, which stopped: they are lost.
-      await trx('nodeAttempts')
-        .where({ runId, status: 'running' })
-        .update({ status: 'failed', finishedAt: trx.fn.now(), error: JSON.stringify({ message: 'The worker executing this attempt stopped', code: 'worker_lost' }) });
-      const [claimed] = await trx('runs')
-        .where({ id: runId })
-        .update({ status: 'running', startedAt: trx.raw('coalesce(started_at, now())'), heartbeatAt: trx.fn.now(), workerId: this.id, lease: trx.raw('lease + 1') })
-        .returning(['id', 'orgId', 'pipelineId', 'version', 'mode', 'input', 'graph', 'lease', 'cancelRequested']);
-      return { kind: 'claimed' as const, run: claimed as { id: string; orgId: string; pipelineId: string; version: number | null; mode: 'test' | 'production'; input: Json; graph: Graph; lease: number; cancelRequested: boolean } };
-    });
+    const { rows } = await this.db.raw(
+      `with target as (
+         select id, org_id, status from runs where id = :runId and status in ('queued', 'running') for update
+       ),
+       busy as (
+         select count(*) as running from runs where org_id = (select org_id from target) and status = 'running' and id <> :runId
+       ),
+       claimed as (
+         update runs r set status = 'running', started_at = coalesce(r.started_at, now()), heartbeat_at = now(), worker_id = :workerId, lease = r.lease + 1
+         from target
+         where r.id = target.id and (target.status = 'running' or (select running from busy) < :limit)
+         returning r.id, r.org_id, r.pipeline_id, r.version, r.mode, r.input, r.graph, r.lease, r.cancel_requested
+       ),
+       lost as (
+         update node_attempts set status = 'failed', finished_at = now(), error = cast(:lostError as jsonb)
+         where run_id = (select id from claimed) and status = 'running'
+       )
+       select claimed.*, (select count(*) from target) as found from claimed right join (select 1) as one on true`,
+      { runId, workerId: this.id, limit: this.options.orgConcurrency, lostError: JSON.stringify({ message: 'The worker executing this attempt stopped', code: 'worker_lost' }) },
+    );
+    const row = rows[0];
+    if (row?.id) {
+      const run: ClaimedRun = { id: row.id, orgId: row.org_id, pipelineId: row.pipeline_id, version: row.version, mode: row.mode, input: row.input, graph: row.graph, lease: row.lease, cancelRequested: row.cancel_requested };
+      return { kind: 'claimed' as const, run };
+    }
+    if (Number(row?.found) > 0) {
+      await enqueueRun(this.db, runId, new Date(Date.now() + 250));
+      return { kind: 'deferred' as const };
+    }
+    return { kind: 'done' as const };
   }
 
   private async execute(runId: string): Promise<void> {
@@ -147,7 +175,7 @@ export class Worker {
     if (claim.kind !== 'claimed') return;
     const { run } = claim;
     const controller = new AbortController();
-    const store = new PostgresRunStore(this.db, run, path.join(this.options.dataDir, 'artifacts'));
+    const store = new PostgresRunStore(this.db, this.options.attemptPool, run, path.join(this.options.dataDir, 'artifacts'));
     this.active.set(runId, { lease: run.lease, controller, store });
     this.unsubscribeCancel.set(runId, this.events.subscribe(runId, (event) => event.type === 'cancel' && controller.abort()));
     if (run.cancelRequested) controller.abort();
