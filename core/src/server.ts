@@ -71,9 +71,12 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     logger.info({ ms: Date.now() - started, dir: path.join(config.dataDir, 'postgres') }, 'embedded PostgreSQL started');
   }
   const db = connect(url);
-  const pool = new pg.Pool({ connectionString: url, max: 30 });
+  // graphile-worker holds a connection per job under way, so the pool outgrows the worker concurrency.
+  const pool = new pg.Pool({ connectionString: url, max: config.workerConcurrency + 16 });
   let closing = false;
-  pool.on('error', (error) => closing || logger.warn({ err: error }, 'idle database connection failed'));
+  const onError = (error: Error) => closing || logger.warn({ err: error }, 'database connection failed');
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   const close = async () => {
     closing = true;
     await db.destroy();

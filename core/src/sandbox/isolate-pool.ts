@@ -180,14 +180,17 @@ class Slot {
     this.spare = undefined;
     this.spareState = 'none';
     if (spare !== undefined) return spare;
-    const context = this.isolate.createContextSync();
-    try {
-      this.prelude.runSync(context, { timeout: 1000 });
-    } catch (error) {
-      context.release();
-      throw error;
-    }
-    return context;
+    // Made on the isolate's thread: a busy pool must not block the host's event loop.
+    return (async () => {
+      const context = await this.isolate.createContext();
+      try {
+        await this.prelude.run(context, { timeout: 1000 });
+      } catch (error) {
+        context.release();
+        throw error;
+      }
+      return context;
+    })();
   }
 
   /** Whether a spare context is ready now (not still being made). */
