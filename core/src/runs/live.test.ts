@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
+import { pino } from 'pino';
+import { startServer } from '../server.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { edge, node, PipelineDriver } from '../testing/pipelines.js';
 
@@ -68,6 +70,31 @@ describe('live run status over Socket.IO', () => {
     await assert.rejects(connect(), /unauthorized/);
     await assert.rejects(connect('not-a-token'), /unauthorized/);
     await driver.waitFor(runId);
+  });
+});
+
+describe('several API instances', () => {
+  it('deliver the events of a run executed elsewhere to a socket on another instance', async () => {
+    // A second API-only instance on the same database: the run executes on the first one's worker.
+    const second = await startServer({ ...server.config, role: 'api' }, pino({ level: 'silent' }));
+    try {
+      const socket = io(second.url, { auth: { token: driver.token }, transports: ['websocket'], reconnection: false });
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+      try {
+        const runId = await driver.start(pipelineId, { mode: 'test', input: 5 });
+        const done = new Promise<string[]>((resolve) => {
+          const seen: string[] = [];
+          socket.on('node', (event) => seen.push(`${event.nodeId}:${event.status}`));
+          socket.on('run', (event) => event.status === 'succeeded' && resolve(seen));
+        });
+        assert.equal((await socket.emitWithAck('subscribe', { runId })).ok, true);
+        assert.ok((await done).includes('work:succeeded'));
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await second.close();
+    }
   });
 });
 
