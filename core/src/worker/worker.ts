@@ -6,7 +6,7 @@ import { Logger as QueueLogger, run as runGraphileWorker, type Runner } from 'gr
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import { INTERRUPTED, NodeFailure, RunExecutor, type RunOutcome } from '../engine/executor.js';
+import { INTERRUPTED, NodeFailure, RunExecutor, type RunInfo, type RunOutcome } from '../engine/executor.js';
 import type { NodeTypeRegistry } from '../node-types/registry.js';
 import type { Graph, GraphNode } from '../pipelines/graph.js';
 import type { EventBus } from '../runs/events.js';
@@ -28,14 +28,7 @@ export interface WorkerOptions {
   attemptPool: pg.Pool;
 }
 
-interface ClaimedRun {
-  id: string;
-  orgId: string;
-  pipelineId: string;
-  version: number | null;
-  mode: 'test' | 'production';
-  input: Json;
-  graph: Graph;
+interface ClaimedRun extends RunInfo {
   lease: number;
   cancelRequested: boolean;
 }
