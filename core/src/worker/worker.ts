@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { INTERRUPTED, NodeFailure, RunExecutor, type RunInfo, type RunOutcome } from '../engine/executor.js';
 import type { NodeTypeRegistry } from '../node-types/registry.js';
-import type { Graph, GraphNode } from '../pipelines/graph.js';
+import type { GraphNode } from '../pipelines/graph.js';
 import type { EventBus } from '../runs/events.js';
 import { enqueueRun, RUN_TASK } from '../runs/queue.js';
 import { LeaseLost, PostgresRunStore } from '../runs/run-store.js';
@@ -176,7 +176,7 @@ export class Worker {
     let outcome: RunOutcome;
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(run.orgId), controller.signal);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -210,7 +210,7 @@ export class Worker {
     this.unsubscribeCancel.delete(runId);
   }
 
-  private executorOptions(_orgId: string) {
+  private executorOptions() {
     return {
       nodeType: (type: string, version: string) => this.registry.get(type, version),
       evaluate: (expressions: string[], scope: Record<string, Json>) => this.isolates.evaluate(expressions, scope),
