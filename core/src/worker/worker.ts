@@ -100,7 +100,10 @@ export class Worker {
     }
   }
 
-  /** Requeues runs whose worker stopped beating, and queued runs whose job went missing. */
+  /**
+   * Requeues runs whose worker stopped beating. (A queued run always has its job: both are
+   * written by one statement, and a deferred claim requeues before it lets go.)
+   */
   async reap(): Promise<number> {
     try {
       return await this.db.transaction(async (trx) => {
