@@ -25,6 +25,7 @@ import { outboxRoutes } from './outbox/outbox.routes.js';
 import { pipelinesRoutes } from './pipelines/pipelines.routes.js';
 import { isEmpty, seedDemo } from './seed/demo.js';
 import { serviceAccountsRoutes } from './service-accounts/service-accounts.routes.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import { createServices, type Services } from './services.js';
 import { EventBus } from './runs/events.js';
 import { runsRoutes } from './runs/runs.routes.js';
@@ -49,6 +50,7 @@ export const routes: readonly AnyRoute[] = [
   ...nodeTypesRoutes,
   ...pipelinesRoutes,
   ...runsRoutes,
+  ...settingsRoutes,
 ];
 
 export interface DatabaseHandle {
@@ -124,6 +126,7 @@ export interface PiperServer {
   router: Router;
   logger: Logger;
   worker: Worker | undefined;
+  isolates: IsolatePool;
   close(): Promise<void>;
 }
 
@@ -154,7 +157,11 @@ export async function startServer(config: Config, logger = createLogger(config))
     const events = new EventBus(database.url, pool, logger);
     await events.listen();
     closers.push(() => events.close());
-    const isolates = new IsolatePool({ defaultLimits: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs } });
+    const isolates = new IsolatePool({
+      defaultLimits: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs },
+      // The failing call already failed its node and the pool carries on; only the leaked isolate thread remains.
+      onCatastrophicError: (message) => logger.error({ isolate: message }, 'an isolate ran V8 out of memory; restart this process when convenient'),
+    });
     closers.push(() => isolates.dispose());
 
     const metrics = new Registry();
@@ -164,7 +171,7 @@ export async function startServer(config: Config, logger = createLogger(config))
 
     let worker: Worker | undefined;
     if (config.role !== 'api') {
-      worker = new Worker(db, pool, registry, isolates, events, logger, {
+      worker = new Worker(db, pool, registry, isolates, events, services.settings, logger, {
         concurrency: config.workerConcurrency,
         orgConcurrency: config.orgConcurrency,
         heartbeatMs: config.heartbeatMs,
@@ -195,7 +202,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       );
       logger.info({ port, role: config.role }, `Piper listening on http://localhost:${port}`);
     }
-    return { url: `http://127.0.0.1:${port}`, port, services, router, logger, worker, close };
+    return { url: `http://127.0.0.1:${port}`, port, services, router, logger, worker, isolates, close };
   } catch (error) {
     await close();
     throw error;

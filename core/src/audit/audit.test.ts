@@ -228,6 +228,14 @@ Object.assign(MUTATIONS, {
     },
   },
   'POST /api/pipelines/:id/validate': 'not a mutation',
+  'PATCH /api/settings': {
+    action: 'settings.updated',
+    entityType: 'org_settings',
+    run: async () => {
+      await call('PATCH', '/api/settings', { sandbox: { memoryMb: 96 } });
+      return { entityId: (await call('GET', '/api/auth/me')).org.id };
+    },
+  },
   'POST /api/pipelines/:id/versions': {
     action: 'pipeline.published',
     entityType: 'pipeline',

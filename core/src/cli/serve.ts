@@ -12,6 +12,8 @@ export async function serve(config: Config): Promise<void> {
       stopping = true;
       logger.info({ signal, role: config.role }, 'shutting down');
       await server.close();
+      // An isolate that ran V8 out of memory parks a thread that process.exit() would wait for forever.
+      if (server.isolates.stats().catastrophicErrors > 0) process.kill(process.pid, 'SIGKILL');
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));

@@ -72,8 +72,9 @@ export type RunEvent =
 
 export interface ExecutorOptions {
   nodeType(type: string, version: string): RegisteredNodeType | undefined;
-  evaluate: Evaluator;
-  sandbox(nodeId: string, signal: AbortSignal): NodeSandbox;
+  /** Evaluates a node's `{{ }}` expressions, within the node's sandbox limits. */
+  evaluate(expressions: string[], scope: Record<string, Json>, node: GraphNode): Promise<Json[]>;
+  sandbox(node: GraphNode, signal: AbortSignal): NodeSandbox;
   /** Resolves the credentials a node receives as the fourth argument of its handler. */
   credentials(node: GraphNode, type: RegisteredNodeType): Promise<unknown>;
   /** Secret values to strip from logs and errors of this run. */
@@ -374,13 +375,14 @@ export class RunExecutor {
     const timer = setTimeout(() => controller.abort(new NodeFailure(`The node timed out after ${timeoutMs} ms`, 'timeout')), timeoutMs);
     try {
       const rawArgs = (node.data?.args ?? {}) as Json;
-      const resolved = structuredClone(await resolveTemplates(rawArgs, this.scope(input), this.options.evaluate, rawArgNames(registered.definition.args))) as Record<string, Json>;
+      const evaluate: Evaluator = (expressions, scope) => this.options.evaluate(expressions, scope, node);
+      const resolved = structuredClone(await resolveTemplates(rawArgs, this.scope(input), evaluate, rawArgNames(registered.definition.args))) as Record<string, Json>;
       if (!registered.validateArgs(resolved)) {
         const problems = (registered.validateArgs.errors ?? []).map((e) => `${e.instancePath || 'args'} ${e.message}`).join('; ');
         throw new NodeFailure(`Invalid args after templates were filled in: ${problems}`, 'invalid_args');
       }
       const credentials = await this.options.credentials(node, registered);
-      const ctx = this.context(node.id, attempt, controller.signal);
+      const ctx = this.context(node, attempt, controller.signal);
       const aborted = new Promise<never>((_, reject) => {
         const fail = () => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new NodeFailure('The node was aborted', 'aborted'));
         if (controller.signal.aborted) fail();
@@ -395,7 +397,8 @@ export class RunExecutor {
     }
   }
 
-  private context(nodeId: string, attempt: number, signal: AbortSignal): NodeContext {
+  private context(node: GraphNode, attempt: number, signal: AbortSignal): NodeContext {
+    const nodeId = node.id;
     const log = (stream: LogLine['stream']) => (message: string, data?: Json) => {
       const text = this.options.redact(data === undefined ? String(message) : `${message} ${JSON.stringify(data)}`);
       const at = new Date();
@@ -410,7 +413,7 @@ export class RunExecutor {
       signal,
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
       files: { write: (name, data, contentType = 'application/octet-stream') => this.store.writeArtifact(nodeId, attempt, name, data, contentType) },
-      sandbox: this.options.sandbox(nodeId, signal),
+      sandbox: this.options.sandbox(node, signal),
     };
   }
 

@@ -134,6 +134,9 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/audit': { own: [A, F, F, 200, 200, F] },
   'GET /api/outbox': { own: [A, F, F, 200, 200, F] },
 
+  'GET /api/settings': { own: [A, F, F, 200, 200, F] },
+  'PATCH /api/settings': { body: () => ({ sandbox: { timeoutMs: 1000 } }), own: [A, F, F, 200, 200, F] },
+
   'GET /api/node-types': { own: [A, F, 200, 200, 200, F] },
   'GET /api/credential-types': { own: [A, F, 200, 200, 200, F] },
 

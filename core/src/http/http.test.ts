@@ -121,6 +121,9 @@ describe('bad input', () => {
     ['POST', '/api/pipelines/:pipeline/runs', { mode: 'fast' }],
     ['POST', '/api/pipelines/:pipeline/runs', { mode: 'production', version: 0 }],
     ['GET', '/api/runs?status=weird', undefined],
+    ['PATCH', '/api/settings', { sandbox: { memoryMb: 4 } }],
+    ['PATCH', '/api/settings', { sandbox: { timeoutMs: 'long' } }],
+    ['PATCH', '/api/settings', {}],
     ['GET', '/api/runs?limit=0', undefined],
     ['GET', '/api/runs/:run/logs?limit=-1', undefined],
   ];

@@ -3,8 +3,15 @@ import type { ErrorObject } from 'ajv';
 import { findTemplates, pointer, rawArgNames } from '../engine/templates.js';
 import { outputHandles, type NodeTypeRegistry } from '../node-types/registry.js';
 
+export interface SandboxSettings {
+  memoryMb?: number;
+  timeoutMs?: number;
+}
+
 export interface NodeSettings {
   retry?: { maxAttempts?: number; backoffMs?: number; factor?: number };
+  /** Limits of this node's isolate calls (transform code, expressions), over the org's defaults. */
+  sandbox?: SandboxSettings;
   timeoutMs?: number;
   continueOnFail?: boolean;
 }
@@ -34,6 +41,16 @@ export const MAX_NODES = 2000;
 export const MAX_ARGS_BYTES = 256 * 1024;
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+/** Isolate limits, as an org default (settings) or for one node. */
+export const sandboxSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    memoryMb: { type: 'integer', minimum: 8, maximum: 1024 },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 60_000 },
+  },
+} as const;
 
 /** The shape of a graph (compatible with @xyflow/react); semantics are checked by validateGraph. */
 export const graphSchema = {
@@ -71,6 +88,7 @@ export const graphSchema = {
                   },
                   timeoutMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
                   continueOnFail: { type: 'boolean' },
+                  sandbox: sandboxSettingsSchema,
                 },
               },
             },

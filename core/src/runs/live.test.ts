@@ -34,8 +34,13 @@ function connect(token?: string): Promise<Socket> {
 describe('live run status over Socket.IO', () => {
   it('streams node and run status to a subscriber', async () => {
     const socket = await connect(driver.token);
+    // The subscription is made after the run starts: the first node gives it ample time, even on a loaded machine.
+    const slowStart = await driver.create({
+      nodes: [node('wait', 'core.delay', { ms: 1500 }), node('work', 'core.transform', { code: 'return input * 2' })],
+      edges: [edge('wait', 'work')],
+    });
     try {
-      const runId = await driver.start(pipelineId, { mode: 'test', input: 21 });
+      const runId = await driver.start(slowStart, { mode: 'test', input: 21 });
       const events: Array<{ type: string; nodeId?: string; status: string }> = [];
       const finished = new Promise<void>((resolve) => {
         socket.on('node', (event) => events.push(event));

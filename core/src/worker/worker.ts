@@ -12,7 +12,8 @@ import type { GraphNode } from '../pipelines/graph.js';
 import type { EventBus } from '../runs/events.js';
 import { enqueueRun, RUN_TASK } from '../runs/queue.js';
 import { LeaseLost, PostgresRunStore } from '../runs/run-store.js';
-import type { IsolatePool } from '../sandbox/isolate-pool.js';
+import type { IsolateLimits, IsolatePool } from '../sandbox/isolate-pool.js';
+import type { SettingsService } from '../settings/settings.service.js';
 
 export interface WorkerOptions {
   /** Runs executed at once by this worker. */
@@ -57,6 +58,7 @@ export class Worker {
     private readonly registry: NodeTypeRegistry,
     private readonly isolates: IsolatePool,
     private readonly events: EventBus,
+    private readonly settings: SettingsService,
     private readonly logger: Logger,
     private readonly options: WorkerOptions,
   ) {}
@@ -179,7 +181,8 @@ export class Worker {
     let outcome: RunOutcome;
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(), controller.signal);
+      const { sandbox } = await this.settings.forOrg(run.orgId);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(sandbox), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -213,11 +216,15 @@ export class Worker {
     this.unsubscribeCancel.delete(runId);
   }
 
-  private executorOptions() {
+  /** The engine's capabilities for one run; isolate limits are the org's, overridden per node. */
+  private executorOptions(orgLimits: IsolateLimits) {
+    const limits = (node: GraphNode) => ({ ...orgLimits, ...node.data?.settings?.sandbox });
     return {
       nodeType: (type: string, version: string) => this.registry.get(type, version),
-      evaluate: (expressions: string[], scope: Record<string, Json>) => this.isolates.evaluate(expressions, scope),
-      sandbox: (_nodeId: string, signal: AbortSignal) => ({ run: (code: string, scope: Record<string, Json>) => this.isolates.run(code, scope, { signal }) }),
+      evaluate: (expressions: string[], scope: Record<string, Json>, node: GraphNode) => this.isolates.evaluate(expressions, scope, { limits: limits(node) }),
+      sandbox: (node: GraphNode, signal: AbortSignal) => ({
+        run: (code: string, scope: Record<string, Json>) => this.isolates.run(code, scope, { limits: limits(node), signal }),
+      }),
       credentials: async (node: GraphNode) => {
         if (node.data?.credentialId) throw new NodeFailure('Stored credentials cannot be resolved by this version of Piper', 'credentials_unavailable');
         return undefined;
