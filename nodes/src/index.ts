@@ -6,6 +6,7 @@ import { ifNode } from './if.node.js';
 import { manualNode } from './manual.node.js';
 import { mergeRaceNode } from './merge-race.node.js';
 import { scheduleNode } from './schedule.node.js';
+import { scriptNode } from './script.node.js';
 import { setNode } from './set.node.js';
 import { switchNode } from './switch.node.js';
 import { transformNode } from './transform.node.js';
@@ -15,6 +16,6 @@ import { webhookNode } from './webhook.node.js';
 export default definePlugin({
   id: '@piper/nodes',
   version: '0.1.0',
-  nodes: [manualNode, webhookNode, scheduleNode, transformNode, httpNode, ifNode, switchNode, waitAllNode, mergeRaceNode, setNode, delayNode],
+  nodes: [manualNode, webhookNode, scheduleNode, transformNode, scriptNode, httpNode, ifNode, switchNode, waitAllNode, mergeRaceNode, setNode, delayNode],
   credentialTypes: [httpAuthCredential, webhookSecretCredential],
 });

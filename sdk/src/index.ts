@@ -34,10 +34,26 @@ export interface NodeFiles {
   write(name: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, contentType?: string): Promise<ArtifactRef>;
 }
 
-/** Runs untrusted JavaScript in an isolate with the org's memory and time limits; only JSON crosses. */
+export interface ScriptRequest {
+  language: 'python' | 'javascript' | 'bash';
+  code: string;
+  input: Json;
+  args: Json;
+  /** `restricted` (default): no network, read-only root; `trusted`: network allowed (admins only). */
+  trust?: 'restricted' | 'trusted';
+  timeoutMs?: number;
+  memoryMb?: number;
+}
+
+/** Runs untrusted code: JavaScript in an isolate, or a script in a fresh container. Only JSON crosses. */
 export interface NodeSandbox {
   /** Runs `functionBody` (a function body that may `return` or `await`) with `scope`'s keys as variables. */
   run(functionBody: string, scope: Record<string, Json>): Promise<Json>;
+  /**
+   * Runs a script in a fresh container with the org's limits: its stdout and stderr lines become
+   * this attempt's logs, files it writes to /work/output become artifacts, its result is returned.
+   */
+  script(request: ScriptRequest): Promise<Json>;
 }
 
 /** What a handler may use besides its arguments. Deliberately small: resist adding to it. */

@@ -33,7 +33,8 @@ export function createMockContext(overrides: Partial<NodeContext> = {}): MockCon
       },
     },
     sandbox: {
-      run: () => Promise.reject(new Error('createMockContext has no sandbox: pass { sandbox } to test code that runs user scripts')),
+      run: () => Promise.reject(new Error('createMockContext has no sandbox: pass { sandbox } to test code that runs user code')),
+      script: () => Promise.reject(new Error('createMockContext has no sandbox: pass { sandbox } to test code that runs user scripts')),
     },
     ...overrides,
     logs,

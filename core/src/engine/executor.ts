@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBranch, type ArtifactRef, type Json, type NodeContext, type NodeSandbox } from '@piper/sdk';
+import { isBranch, type ArtifactRef, type Json, type NodeContext, type NodeLogger, type NodeSandbox } from '@piper/sdk';
 import type { Graph, GraphEdge, GraphNode } from '../pipelines/graph.js';
 import type { RegisteredNodeType } from '../node-types/registry.js';
 import { expressionScope, rawArgNames, resolveTemplates, type Evaluator } from './templates.js';
@@ -74,7 +74,8 @@ export interface ExecutorOptions {
   nodeType(type: string, version: string): RegisteredNodeType | undefined;
   /** Evaluates a node's `{{ }}` expressions, within the node's sandbox limits. */
   evaluate(expressions: string[], scope: Record<string, Json>, node: GraphNode): Promise<Json[]>;
-  sandbox(node: GraphNode, signal: AbortSignal): NodeSandbox;
+  /** The node's sandbox: isolates, and containers whose stdout and stderr lines go to `output`. */
+  sandbox(node: GraphNode, signal: AbortSignal, output: (stream: 'stdout' | 'stderr', line: string) => void, attempt: number): NodeSandbox;
   /** Resolves the credentials a node receives as the fourth argument of its handler. */
   credentials(node: GraphNode, type: RegisteredNodeType): Promise<unknown>;
   /** Secret values to strip from logs and errors of this run. */
@@ -405,15 +406,16 @@ export class RunExecutor {
       this.options.emit({ type: 'log', runId: this.run.id, nodeId, attempt, stream, line: text, at: at.toISOString() });
       void this.store.appendLogs([{ nodeId, attempt, stream, line: text, at }]);
     };
+    const logger: NodeLogger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
     return {
       runId: this.run.id,
       nodeId,
       attempt,
       idempotencyKey: `${this.run.id}:${nodeId}`,
       signal,
-      log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      log: logger,
       files: { write: (name, data, contentType = 'application/octet-stream') => this.store.writeArtifact(nodeId, attempt, name, data, contentType) },
-      sandbox: this.options.sandbox(node, signal),
+      sandbox: this.options.sandbox(node, signal, (stream, line) => log(stream)(line), attempt),
     };
   }
 

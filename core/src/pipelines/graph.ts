@@ -129,7 +129,8 @@ export type GraphErrorCode =
   | 'credential_not_found'
   | 'credential_type_mismatch'
   | 'credential_required'
-  | 'empty_graph';
+  | 'empty_graph'
+  | 'trust_requires_admin';
 
 export interface GraphError {
   nodeId?: string;

@@ -86,8 +86,22 @@ export class PipelinesService {
     }
   }
 
+  /**
+   * Only admins may add or change a node that runs trusted (with network access); a manager may
+   * keep one an admin made, unchanged.
+   */
+  private checkTrust(caller: UserCaller, graph: Graph, stored: Graph) {
+    if (caller.principal.role === 'admin') return;
+    const before = new Map(stored.nodes.map((node) => [node.id, JSON.stringify({ type: node.type, data: node.data })]));
+    const errors: GraphError[] = graph.nodes
+      .filter((node) => node.data?.args?.trust === 'trusted' && before.get(node.id) !== JSON.stringify({ type: node.type, data: node.data }))
+      .map((node) => ({ nodeId: node.id, code: 'trust_requires_admin' as const, message: 'Only an admin may let a script run trusted (with network access)' }));
+    if (errors.length) throw new HttpError(403, 'forbidden', 'Only an admin may let a script run trusted', { errors });
+  }
+
   /** Pins versions and refuses graphs that cannot even be a draft (cycles, unknown types, dangling edges). */
-  private async prepareDraft(caller: UserCaller, graph: Graph): Promise<Graph> {
+  private async prepareDraft(caller: UserCaller, graph: Graph, stored: Graph = EMPTY_GRAPH): Promise<Graph> {
+    this.checkTrust(caller, graph, stored);
     const pinned = pinVersions(graph, this.registry);
     const structural = validateGraph(pinned, await this.validationContext(caller.principal.orgId)).filter(isStructural);
     if (structural.length) throw graphInvalid(structural);
@@ -132,9 +146,9 @@ export class PipelinesService {
   }
 
   async saveGraph(caller: UserCaller, id: string, graph: Graph) {
-    const pinned = await this.prepareDraft(caller, graph);
     return this.db.transaction(async (trx) => {
       const before = await this.find(caller, id, trx);
+      const pinned = await this.prepareDraft(caller, graph, before.graph);
       const [row] = await trx('pipelines').where({ id }).update({ graph: JSON.stringify(pinned), updatedAt: trx.fn.now() }).returning('*');
       await this.audit.record(trx, caller, {
         orgId: row.orgId,

@@ -141,3 +141,26 @@ describe('runs listing', () => {
     assert.equal(failed.body.items.length, 0);
   });
 });
+
+describe('trusted scripts', () => {
+  const script = (trust: string, code = 'def main(input, args):\n    return 1') => ({ nodes: [node('script', 'core.script', { language: 'python', code, trust })], edges: [] });
+
+  it('lets only an admin add or change a trusted script; a manager may keep one unchanged', async () => {
+    const manager = await server.login('manager@acme.test');
+    const groupId = (await server.request('GET', '/api/groups', { token: manager })).body[0].id;
+    const refused = await server.request('POST', '/api/pipelines', { token: manager, body: { name: 'm', groupId, graph: script('trusted') } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.details.errors[0].code, 'trust_requires_admin');
+    const restricted = await server.request('POST', '/api/pipelines', { token: manager, body: { name: 'm', groupId, graph: script('restricted') } });
+    assert.equal(restricted.status, 201);
+
+    const id = await driver.create(script('trusted'));
+    const stored = (await server.request('GET', `/api/pipelines/${id}`, { token: manager })).body.graph;
+    const withExtra = { nodes: [...stored.nodes, node('set', 'core.set', { value: 1 })], edges: [] };
+    assert.equal((await saveGraph(id, withExtra)).status, 200, 'the admin saves');
+    const managerSave = (graph: unknown) => server.request('PUT', `/api/pipelines/${id}/graph`, { token: manager, body: { graph } });
+    assert.equal((await managerSave(withExtra)).status, 200, 'the trusted node is unchanged');
+    const changed = { ...withExtra, nodes: [node('script', 'core.script', { language: 'python', code: 'def main(i, a):\n    return 2', trust: 'trusted' }, { version: '1.0.0' }), withExtra.nodes[1]] };
+    assert.equal((await managerSave(changed)).status, 403);
+  });
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { Json } from '@piper/sdk';
+import type { Json, ScriptRequest } from '@piper/sdk';
 import { Logger as QueueLogger, run as runGraphileWorker, type Runner } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -25,9 +25,29 @@ export interface WorkerOptions {
   staleAfterMs: number;
   defaultNodeTimeoutMs: number;
   dataDir: string;
+  /** Runs script nodes; absent when no Docker engine is configured. */
+  scripts?: ScriptRunner;
   /** Pool for attempt results; with PIPER_ATTEMPT_COMMIT=async its sessions skip waiting for the WAL flush. */
   attemptPool: pg.Pool;
 }
+
+/** What the worker needs of a container runner (sandbox/containers): one fresh container per call. */
+export interface ScriptRunner {
+  run(request: {
+    language: 'python' | 'javascript' | 'bash';
+    code: string;
+    input: Json;
+    args: Json;
+    env?: Record<string, string>;
+    trust: 'restricted' | 'trusted';
+    limits: { timeoutMs: number; memoryMb: number; cpus: number; pids: number };
+    signal?: AbortSignal;
+    onLog?(stream: 'stdout' | 'stderr', line: string): void;
+  }): Promise<{ output: Json; files: Array<{ name: string; data: Buffer }> }>;
+}
+
+/** Defaults of script containers; a node's args override time and memory. */
+const SCRIPT_DEFAULTS = { timeoutMs: 300_000, memoryMb: 256, cpus: 1, pids: 256 };
 
 interface ClaimedRun extends RunInfo {
   lease: number;
@@ -182,7 +202,7 @@ export class Worker {
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
       const { sandbox } = await this.settings.forOrg(run.orgId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(sandbox), controller.signal);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(sandbox, store), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -217,13 +237,28 @@ export class Worker {
   }
 
   /** The engine's capabilities for one run; isolate limits are the org's, overridden per node. */
-  private executorOptions(orgLimits: IsolateLimits) {
+  private executorOptions(orgLimits: IsolateLimits, store: PostgresRunStore) {
     const limits = (node: GraphNode) => ({ ...orgLimits, ...node.data?.settings?.sandbox });
     return {
       nodeType: (type: string, version: string) => this.registry.get(type, version),
       evaluate: (expressions: string[], scope: Record<string, Json>, node: GraphNode) => this.isolates.evaluate(expressions, scope, { limits: limits(node) }),
-      sandbox: (node: GraphNode, signal: AbortSignal) => ({
+      sandbox: (node: GraphNode, signal: AbortSignal, output: (stream: 'stdout' | 'stderr', line: string) => void, attempt: number) => ({
         run: (code: string, scope: Record<string, Json>) => this.isolates.run(code, scope, { limits: limits(node), signal }),
+        script: async (request: ScriptRequest) => {
+          if (!this.options.scripts) throw new NodeFailure('Script nodes need a Docker engine, and this worker has none configured', 'no_container_runtime');
+          const result = await this.options.scripts.run({
+            language: request.language,
+            code: request.code,
+            input: request.input,
+            args: request.args,
+            trust: request.trust ?? 'restricted',
+            limits: { ...SCRIPT_DEFAULTS, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}), ...(request.memoryMb ? { memoryMb: request.memoryMb } : {}) },
+            signal,
+            onLog: output,
+          });
+          for (const file of result.files) await store.writeArtifact(node.id, attempt, file.name, file.data, 'application/octet-stream');
+          return result.output;
+        },
       }),
       credentials: async (node: GraphNode) => {
         if (node.data?.credentialId) throw new NodeFailure('Stored credentials cannot be resolved by this version of Piper', 'credentials_unavailable');
