@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import os from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import { createServices, type Services } from './services.js';
 import { EventBus } from './runs/events.js';
 import { runsRoutes } from './runs/runs.routes.js';
 import { attachSocketServer } from './runs/socket.js';
+import { ContainerRunner } from './sandbox/containers/runner.js';
 import { IsolatePool } from './sandbox/isolate-pool.js';
 import { Worker } from './worker/worker.js';
 import { usersRoutes } from './users/users.routes.js';
@@ -112,6 +114,27 @@ export async function verifyMasterKey(db: Database, masterKey: Buffer): Promise<
   }
 }
 
+/**
+ * The Docker runner of script nodes, when an engine answers. Containers are labelled with this
+ * installation (host and data directory), and its leftovers from a crash are removed now.
+ */
+async function startScriptRunner(config: Config, logger: Logger, closers: Array<() => Promise<void> | void>): Promise<ContainerRunner | undefined> {
+  if (config.docker === 'off') return undefined;
+  const label = createHash('sha256').update(`${os.hostname()}:${config.dataDir}`).digest('hex').slice(0, 16);
+  const runner = new ContainerRunner({ labels: { 'piper.worker': label } });
+  try {
+    await Promise.race([runner.docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 3 s')), 3000))]);
+    const removed = await runner.sweep();
+    if (removed) logger.warn({ removed }, 'removed script containers left by a previous run of this worker');
+    closers.push(() => runner.close());
+    return runner;
+  } catch (error) {
+    logger.warn({ err: error }, 'no Docker engine answers: script nodes will fail until one does (set DOCKER_HOST, or PIPER_DOCKER=off to silence this)');
+    await runner.close();
+    return undefined;
+  }
+}
+
 function attemptPool(url: string, closers: Array<() => Promise<void> | void>): pg.Pool {
   const asyncPool = new pg.Pool({ connectionString: url, max: 10, options: '-c synchronous_commit=off' });
   asyncPool.on('error', () => undefined);
@@ -171,6 +194,7 @@ export async function startServer(config: Config, logger = createLogger(config))
 
     let worker: Worker | undefined;
     if (config.role !== 'api') {
+      const scripts = await startScriptRunner(config, logger, closers);
       worker = new Worker(db, pool, registry, isolates, events, services.settings, logger, {
         concurrency: config.workerConcurrency,
         orgConcurrency: config.orgConcurrency,
@@ -179,6 +203,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         defaultNodeTimeoutMs: config.defaultNodeTimeoutMs,
         dataDir: config.dataDir,
         attemptPool: config.attemptCommit === 'async' ? attemptPool(database.url, closers) : pool,
+        scripts,
       });
       await worker.start();
       closers.push(() => worker!.stop());

@@ -36,6 +36,8 @@ export interface Config {
    * can then lose the last results, whose nodes run again (delivery is at least once anyway).
    */
   attemptCommit: 'sync' | 'async';
+  /** `auto` runs script nodes on the Docker engine of DOCKER_HOST (or the local socket) when one answers; `off` never. */
+  docker: 'auto' | 'off';
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -87,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isolateMemoryMb: int(env, 'PIPER_ISOLATE_MEMORY_MB', 64),
     isolateTimeoutMs: int(env, 'PIPER_ISOLATE_TIMEOUT_MS', 1000),
     attemptCommit: env.PIPER_ATTEMPT_COMMIT === 'async' ? 'async' : 'sync',
+    docker: env.PIPER_DOCKER === 'off' ? 'off' : 'auto',
   };
 }
