@@ -118,7 +118,7 @@ sys.exit(code)
 `;
 
 const PYTHON_WRAPPER = String.raw`
-import json, sys, inspect, asyncio
+import json, sys, inspect
 def _piper_write(obj):
     with open('${PIPER_DIR}/result.json', 'w', encoding='utf-8') as f: f.write(obj)
 def _piper_run():
@@ -132,7 +132,9 @@ def _piper_run():
         _piper_write(json.dumps({'ok': False, 'kind': 'protocol', 'message': 'the script must define main(input, args)'}))
         return
     out = fn(req['input'], req['args'])
-    if inspect.iscoroutine(out): out = asyncio.run(out)
+    if inspect.iscoroutine(out):
+        import asyncio  # ~60 ms to import: only when needed
+        out = asyncio.run(out)
     try:
         data = json.dumps({'ok': True, 'output': out}, allow_nan=False)
     except (TypeError, ValueError) as e:

@@ -52,6 +52,10 @@ async function labelled(extra?: string): Promise<Dockerode.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label } });
 }
 
+it('has a Docker engine and the script runtime image (required when CI=true)', { skip }, () => {
+  if (problem) assert.fail(`CI=true and ${problem}`);
+});
+
 describe('ContainerRunner', { skip }, () => {
   let runner: ContainerRunner;
   let gateway: string;
@@ -259,7 +263,10 @@ describe('ContainerRunner', { skip }, () => {
       const code = 'import time\ndef main(i, a):\n    time.sleep(1)\n    return 1\n';
       const p = runner.run(request('python', code, { env: { TOKEN: 'very-secret' }, input: 'in-put' }));
       await new Promise((r) => setTimeout(r, 500));
-      for (const c of await labelled()) seen.push(JSON.stringify(await docker.getContainer(c.Id).inspect()));
+      for (const c of await labelled()) {
+        const info = await docker.getContainer(c.Id).inspect().catch(() => undefined); // may be being removed
+        if (info) seen.push(JSON.stringify(info));
+      }
       await p;
       assert.ok(seen.length > 0);
       for (const text of seen) {
@@ -334,8 +341,7 @@ describe('ContainerRunner', { skip }, () => {
         for (const r of await Promise.all(batch)) assert.equal(r.output, 2);
       }
       await rejectsWith(own.run(request('bash', 'exit 1')), 'exit');
-      // Only the warm containers remain, and close() removes them.
-      assert.ok((await labelled('piper.many=1')).length <= 2);
+      // close() removes the warm containers and waits for the background removals.
       await own.close();
       assert.deepEqual(await labelled('piper.many=1'), []);
 

@@ -11,8 +11,9 @@
  *   - no binds, volumes or mounts of any host path (never the Docker socket)
  *   - LogConfig 'none' (logs and secrets are not kept by the daemon; we read them via attach)
  *   - code, input, args and env/secrets are sent on stdin, never in the container config
- *   - AutoRemove false; the runner always removes it itself (force) in a finally block: on
- *     success, error, timeout and abort
+ *   - AutoRemove false; the runner always removes it itself (force) in a finally block: after
+ *     an error, timeout or abort before run() rejects; after a success (the container has
+ *     already exited) in the background, which close() waits for
  *   - labelled `piper.script=1` plus the runner's own labels, so `sweep()` finds leftovers.
  *
  * The timeout counts from the moment the request is handed to the (started) container, so it
@@ -119,6 +120,7 @@ export class ContainerRunner {
   private readonly stderrTailLines: number;
   /** Ids of containers this runner currently owns (idle in the pool or running a call). */
   private readonly owned = new Set<string>();
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(opts: ContainerRunnerOptions = {}) {
     this.docker = opts.docker ?? new Dockerode();
@@ -148,11 +150,21 @@ export class ContainerRunner {
         throw new ScriptError('docker', `Could not start a script container: ${errorText(error)}`, { cause: error });
       }
     }
+    let succeeded = false;
     try {
       if (req.signal?.aborted) throw new ScriptError('canceled', 'Script canceled');
-      return await this.execute(prepared, req);
+      const result = await this.execute(prepared, req);
+      succeeded = true;
+      return result;
     } finally {
-      await this.dispose(prepared);
+      if (succeeded) {
+        // The container has exited: remove it without making the caller wait (~90 ms);
+        // close() waits for these removals.
+        this.trackRemoval(this.dispose(prepared));
+      } else {
+        // Timeout, abort or error: the caller gets the error once the container is gone.
+        await this.dispose(prepared);
+      }
     }
   }
 
@@ -181,9 +193,18 @@ export class ContainerRunner {
     return removed;
   }
 
-  /** Removes the warm containers and stops refilling. Calls in flight still finish. */
-  close(): Promise<void> {
-    return this.pool.close();
+  /**
+   * Removes the warm containers and stops refilling, and waits for the background removals of
+   * used containers. Calls in flight still finish.
+   */
+  async close(): Promise<void> {
+    await this.pool.close();
+    while (this.removals.size > 0) await Promise.all([...this.removals]);
+  }
+
+  private trackRemoval(promise: Promise<void>): void {
+    const p = promise.catch(() => undefined).finally(() => this.removals.delete(p));
+    this.removals.add(p);
   }
 
   /** Creates, attaches and starts a container whose bootstrap waits for a request on stdin. */
