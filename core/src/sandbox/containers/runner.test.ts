@@ -297,6 +297,8 @@ describe('ContainerRunner', { skip }, () => {
       assert.match(e.message, /memory/);
       const js = 'export default async () => { const xs = []; for (;;) xs.push(Buffer.alloc(8 * 1024 * 1024, 1)); };\n';
       await rejectsWith(runner.run(request('javascript', js, { limits: { ...limits, memoryMb: 64 } })), 'memory');
+      // An allocation the interpreter refuses (MemoryError) is a memory error too.
+      await rejectsWith(runner.run(request('python', 'def main(i, a):\n    return len(bytearray(10**12))\n')), 'memory');
     });
 
     it('a timeout kills and removes the container within the limit + ~2 s', async () => {

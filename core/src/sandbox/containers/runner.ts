@@ -390,6 +390,10 @@ export class ContainerRunner {
     const exitCode = trailer ? trailer.exit : status;
     if (exitCode !== 0) {
       const tail = stderrTail.join('\n').trim();
+      // The interpreter gave up before the kernel's OOM killer stepped in (V8 heap limit, malloc failure).
+      if (/JavaScript heap out of memory|^MemoryError\b/m.test(tail)) {
+        throw new ScriptError('memory', `Script ran out of memory (limit ${req.limits.memoryMb} MiB):\n${tail}`, { exitCode });
+      }
       throw new ScriptError('exit', `Script exited with code ${exitCode}${tail ? `:\n${tail}` : ''}`, { exitCode });
     }
     if (!trailer) throw new ScriptError('protocol', 'Script container ended without a result');
