@@ -33,7 +33,9 @@
  *    `/work/output/` (recursively, names relative to it, total capped at `maxFileBytes`), and
  *    prints ONE trailer line on stdout: `"\x1ePIPER:" + nonce + " " + JSON` where JSON is
  *    `{ exit, result, files: [{ name, b64 }], filesError? }`, then exits with the child's code
- *    (128+signal when it was killed). The nonce is random per call, so a script printing
+ *    (128+signal when it was killed). Just before, it prints `"\x1ePIPER:" + nonce + " end"` on
+ *    stderr: once the runner has both lines, it has all of the script's output and a successful
+ *    call returns without waiting for the container to exit. The nonce is random per call, so a script printing
  *    `\x1ePIPER:` cannot be confused with the trailer by accident. (Files are returned this way
  *    because `docker cp`/getArchive cannot see tmpfs contents.)
  */
@@ -112,6 +114,7 @@ for root, dirs, names in os.walk('${OUTPUT_DIR}'):
 code = rc if rc >= 0 else 128 - rc
 trailer = {'exit': code, 'result': result, 'files': files}
 if err: trailer['filesError'] = err
+sys.stderr.write('\n\x1ePIPER:' + req['nonce'] + ' end\n'); sys.stderr.flush()
 out.write(b'\n\x1ePIPER:' + req['nonce'].encode('ascii') + b' ' + json.dumps(trailer).encode('utf-8') + b'\n')
 out.flush()
 sys.exit(code)

@@ -298,44 +298,51 @@ export class ContainerRunner {
     const onLog = req.onLog;
     const stderrTail: string[] = [];
     let trailerText: string | undefined;
+    let stderrMarked = false;
     let overflow = false;
-    let heldEmpty = false;
+    let finished = false;
+    let markersSeen: () => void = () => undefined;
+    const bothMarkers = new Promise<void>((resolve) => (markersSeen = resolve));
 
     const log = (stream: 'stdout' | 'stderr', line: string) => {
-      if (!onLog) return;
+      if (stream === 'stderr') {
+        stderrTail.push(line);
+        if (stderrTail.length > this.stderrTailLines) stderrTail.shift();
+      }
+      if (!onLog || finished) return;
       try {
         onLog(stream, line);
       } catch {
         // A throwing log sink must not break the run.
       }
     };
-    const stdoutDone = splitLines(
-      prepared.stdout,
-      (line) => {
-        if (line.startsWith(marker)) {
-          trailerText = line.slice(marker.length);
-          heldEmpty = false; // the bootstrap's separator newline
-          return;
-        }
-        if (heldEmpty) log('stdout', '');
-        heldEmpty = line === '';
-        if (!heldEmpty) log('stdout', line);
-      },
-      (partial) => (partial.startsWith(TRAILER_PREFIX) ? maxTrailerChars : this.maxLineChars),
-      () => (overflow = true),
-    ).then(() => {
-      if (heldEmpty) log('stdout', '');
-    });
-    const stderrDone = splitLines(
-      prepared.stderr,
-      (line) => {
-        stderrTail.push(line);
-        if (stderrTail.length > this.stderrTailLines) stderrTail.shift();
-        log('stderr', line);
-      },
-      () => this.maxLineChars,
-      () => undefined,
-    );
+    /**
+     * Lines of one stream. The bootstrap ends each stream with "\n" + marker: an empty line right
+     * before the marker is that separator, so empty lines are held back one line.
+     */
+    const sink = (stream: 'stdout' | 'stderr', onMarker: (rest: string) => void) => {
+      let heldEmpty = false;
+      return splitLines(
+        stream === 'stdout' ? prepared.stdout : prepared.stderr,
+        (line) => {
+          if (line.startsWith(marker)) {
+            heldEmpty = false;
+            onMarker(line.slice(marker.length));
+            if (trailerText !== undefined && stderrMarked) markersSeen();
+            return;
+          }
+          if (heldEmpty) log(stream, '');
+          heldEmpty = line === '';
+          if (!heldEmpty) log(stream, line);
+        },
+        (partial) => (partial.startsWith(TRAILER_PREFIX) ? maxTrailerChars : this.maxLineChars),
+        () => (overflow = true),
+      ).then(() => {
+        if (heldEmpty) log(stream, '');
+      });
+    };
+    const stdoutDone = sink('stdout', (rest) => (trailerText = rest));
+    const stderrDone = sink('stderr', () => (stderrMarked = true));
 
     const waited = container.wait() as Promise<{ StatusCode: number }>;
     waited.catch(() => undefined);
@@ -351,7 +358,12 @@ export class ContainerRunner {
     prepared.stream.write(JSON.stringify(boot));
     prepared.stream.end();
 
-    type Outcome = { kind: 'exit'; status: number } | { kind: 'timeout' } | { kind: 'canceled' } | { kind: 'error'; error: unknown };
+    type Outcome =
+      | { kind: 'exit'; status: number }
+      | { kind: 'done' }
+      | { kind: 'timeout' }
+      | { kind: 'canceled' }
+      | { kind: 'error'; error: unknown };
     const outcome = await new Promise<Outcome>((resolve) => {
       const timer = setTimeout(() => finish({ kind: 'timeout' }), req.limits.timeoutMs);
       const onAbort = () => finish({ kind: 'canceled' });
@@ -361,6 +373,9 @@ export class ContainerRunner {
         req.signal?.removeEventListener('abort', onAbort);
         resolve(o);
       }
+      // Both end markers seen = all the script's output is in: no need to wait for the container
+      // to exit (saves ~50 ms; the container is removed right after).
+      void bothMarkers.then(() => finish({ kind: 'done' }));
       waited.then(
         (r) => finish({ kind: 'exit', status: r.StatusCode }),
         (error: unknown) => finish({ kind: 'error', error }),
@@ -376,9 +391,20 @@ export class ContainerRunner {
       throw new ScriptError('docker', `Lost the script container: ${errorText(outcome.error)}`, { cause: outcome.error });
     }
 
-    // The process is gone; let the last output drain (bounded).
-    await withTimeout(Promise.all([stdoutDone, stderrDone]), 2000);
-    const status = outcome.status;
+    let status: number;
+    if (outcome.kind === 'exit') {
+      // The process is gone; let the last output drain (bounded).
+      await withTimeout(Promise.all([stdoutDone, stderrDone]), 2000);
+      status = outcome.status;
+    } else {
+      status = parseTrailer(trailerText)?.exit ?? 1;
+      if (status !== 0) {
+        // Failed: wait for the exit so that an OOM kill is recorded before we inspect.
+        const r = await withTimeout(waited, 5000);
+        if (r) status = r.StatusCode;
+      }
+    }
+    finished = true;
     if (status !== 0) {
       const info = await container.inspect().catch(() => undefined);
       if (info?.State.OOMKilled) {
@@ -491,10 +517,12 @@ function parseTrailer(text: string | undefined): Trailer | undefined {
   }
 }
 
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+/** The value of `promise`, or undefined after `ms` (or when it rejects). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  const value = await Promise.race([promise.catch(() => undefined), new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
   clearTimeout(timer);
+  return value;
 }
 
 function statusOf(error: unknown): number | undefined {
