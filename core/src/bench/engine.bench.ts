@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../config/config.js';
+import { ContainerRunner } from '../sandbox/containers/runner.js';
 import type { BusEvent } from '../runs/events.js';
 import { DEMO_PASSWORD } from '../seed/demo.js';
 import { createLogger, startServer } from '../server.js';
@@ -20,6 +21,45 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
 };
+
+async function scriptStartFigures() {
+  const limits = { timeoutMs: 30_000, memoryMb: 256, cpus: 1, pids: 64 };
+  const measure = async (runner: ContainerRunner, pauseMs: number, count: number) => {
+    const firstLine: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      let first = NaN;
+      await runner.run({
+        language: 'python',
+        code: 'print("go", flush=True)\ndef main(i, a):\n    return 1\n',
+        input: null,
+        args: null,
+        trust: 'restricted',
+        limits,
+        onLog: () => {
+          if (Number.isNaN(first)) first = performance.now() - started;
+        },
+      });
+      firstLine.push(first);
+      if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+    return { p50: percentile(firstLine, 50), p95: percentile(firstLine, 95) };
+  };
+  const labels = { 'piper.bench': '1' };
+  const cold = new ContainerRunner({ labels, warm: 0 });
+  const warm = new ContainerRunner({ labels, warm: 1 });
+  try {
+    await cold.docker.ping();
+    await warm.prewarm({ trust: 'restricted', limits });
+    await measure(cold, 0, 3);
+    return { cold: await measure(cold, 0, 20), warm: await measure(warm, 600, 20), note: 'python, run() to the first line the script prints' };
+  } catch (error) {
+    return { unavailable: `no Docker engine: ${(error as Error).message}` };
+  } finally {
+    await warm.close();
+    await cold.close();
+  }
+}
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'piper-bench-'));
@@ -109,12 +149,25 @@ async function main() {
   const runsPerSecond10 = await throughput(tenNodes.id);
   const runsPerSecond1 = await throughput(oneNode.id);
 
+  // Isolates: one {{ }} expression on the warm pool, each in a fresh context.
+  const isolateMs: number[] = [];
+  for (let i = 0; i < 2200; i++) {
+    const started = performance.now();
+    await server.isolates.evaluate(['a + 1'], { a: i });
+    if (i >= 200) isolateMs.push(performance.now() - started);
+  }
+
+  // Script nodes: from run() to the script's first line, with a fresh container (cold) or one from the warm pool.
+  const scripts = await scriptStartFigures();
+
   clearInterval(sampler);
   const figures = {
     machine: { cpus: os.availableParallelism(), node: process.version },
     nodeOverheadMs: { p50: percentile(overheads, 50), p95: percentile(overheads, 95), note: 'per light node: (run execution time - handler time) / 10, 10-node core.transform chain' },
     tenNodeRunLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), note: 'POST /runs to the succeeded event' },
     runsPerSecond: { tenNodeRuns: runsPerSecond10, oneNodeRuns: runsPerSecond1, seconds: THROUGHPUT_SECONDS, inFlight: IN_FLIGHT },
+    isolateEvaluationMs: { p50: percentile(isolateMs, 50), p95: percentile(isolateMs, 95), note: "evaluate(['a + 1']) in a fresh context of a warm isolate" },
+    scriptStartMs: scripts,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
     samples: LATENCY_RUNS,
   };
