@@ -353,6 +353,18 @@ describe('ContainerRunner', { skip }, () => {
       await assert.rejects(leftover.inspect());
     });
 
+    it('a warm container idle for too long is replaced, not used', async () => {
+      const own = new ContainerRunner({ labels: { ...labels, 'piper.stale': '1' }, warm: 1, warmMaxIdleMs: 1 });
+      await own.prewarm({ trust: 'restricted', limits });
+      const [stale] = await labelled('piper.stale=1');
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await own.run(request('bash', 'echo 7'))).output, 7);
+      await own.close();
+      assert.ok(stale);
+      await assert.rejects(docker.getContainer(stale.Id).inspect());
+      assert.deepEqual(await labelled('piper.stale=1'), []);
+    });
+
     it('sweep() keeps the containers the runner owns', async () => {
       const own = new ContainerRunner({ labels: { ...labels, 'piper.owned': '1' }, warm: 1 });
       await own.prewarm({ trust: 'restricted', limits });

@@ -46,7 +46,7 @@ export interface ScriptRequest {
   env?: Record<string, string>;
   trust: 'restricted' | 'trusted';
   limits: ScriptLimits;
-  /** Default `piper/script-runtime:1`. */
+  /** Default `piper/script-runtime:1`. Any image needs python3 (the bootstrap), and node / bash for those languages. */
   image?: string;
   signal?: AbortSignal;
   /** Each stdout/stderr line of the script, as it is printed (without the newline). */
@@ -79,6 +79,8 @@ export interface ContainerRunnerOptions {
   labels?: Record<string, string>;
   /** Warm containers kept ready per (image, trust, memory, cpus, pids); 0 disables. Default 1. */
   warm?: number;
+  /** A warm container idle for longer is replaced rather than used. Default 10 minutes. */
+  warmMaxIdleMs?: number;
   /** Cap on the total size of the files returned from /work/output. Default 50 MiB. */
   maxFileBytes?: number;
   /** Size of the /work tmpfs in MiB. Default 64 (it must hold the output files). */
@@ -105,6 +107,7 @@ interface Prepared {
   stdout: PassThrough;
   stderr: PassThrough;
   ended: boolean;
+  createdAt: number;
 }
 
 const MiB = 1024 * 1024;
@@ -135,6 +138,7 @@ export class ContainerRunner {
       (s) => JSON.stringify([s.image, s.trust, s.memoryMb, s.cpus, s.pids]),
       (s) => this.prepare(s),
       (p) => this.dispose(p),
+      opts.warmMaxIdleMs,
     );
   }
 
@@ -251,7 +255,7 @@ export class ContainerRunner {
       const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
       const stdout = new PassThrough();
       const stderr = new PassThrough();
-      const prepared: Prepared = { container, stream, stdout, stderr, ended: false };
+      const prepared: Prepared = { container, stream, stdout, stderr, ended: false, createdAt: Date.now() };
       const end = () => {
         prepared.ended = true;
         stdout.end();

@@ -12,6 +12,8 @@
 export interface WarmItem {
   /** True once the container's attach stream has ended (it died while idle). */
   readonly ended: boolean;
+  /** Date.now() when it was created. */
+  readonly createdAt: number;
 }
 
 export class WarmPool<Spec, Item extends WarmItem> {
@@ -28,6 +30,8 @@ export class WarmPool<Spec, Item extends WarmItem> {
     private readonly keyOf: (spec: Spec) => string,
     private readonly create: (spec: Spec) => Promise<Item>,
     private readonly destroy: (item: Item) => Promise<void>,
+    /** Idle containers older than this are not used (e.g. the image tag was rebuilt meanwhile). */
+    private readonly maxIdleMs = 10 * 60_000,
   ) {}
 
   /** A ready container for `spec`, or undefined (the caller creates one). Starts a refill. */
@@ -37,7 +41,10 @@ export class WarmPool<Spec, Item extends WarmItem> {
     this.specs.set(key, spec);
     const list = this.idle.get(key) ?? [];
     let item: Item | undefined;
-    while ((item = list.shift()) !== undefined && item.ended) this.track(this.destroy(item));
+    const now = Date.now();
+    while ((item = list.shift()) !== undefined && (item.ended || now - item.createdAt > this.maxIdleMs)) {
+      this.track(this.destroy(item));
+    }
     this.refill(key);
     return item;
   }
