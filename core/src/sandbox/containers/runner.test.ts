@@ -179,6 +179,8 @@ describe('ContainerRunner', { skip }, () => {
       assert.equal(js.output, 'x');
       const sh = await runner.run(request('bash', 'echo "\\"$API_TOKEN\\""\n', { env }));
       assert.equal(sh.output, 's3cr3t value');
+      await rejectsWith(runner.run(request('bash', 'echo 1', { env: { 'BAD=NAME': 'x' } })), 'protocol');
+      await rejectsWith(runner.run(request('bash', 'echo 1', { env: { OK: 'nul\0byte' } })), 'protocol');
     });
   });
 

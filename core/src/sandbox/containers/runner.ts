@@ -438,7 +438,7 @@ export class ContainerRunner {
   }
 }
 
-function specOf(req: Pick<ScriptRequest, 'trust' | 'limits' | 'image' | 'language'>): ContainerSpec {
+function specOf(req: Pick<ScriptRequest, 'trust' | 'limits' | 'image' | 'language' | 'env'>): ContainerSpec {
   const { limits } = req;
   const positive = (name: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0) throw new ScriptError('protocol', `Invalid script limit ${name}: ${v}`);
@@ -449,6 +449,12 @@ function specOf(req: Pick<ScriptRequest, 'trust' | 'limits' | 'image' | 'languag
   positive('pids', limits.pids);
   if (limits.memoryMb < 16) throw new ScriptError('protocol', 'Invalid script limit memoryMb: at least 16');
   if (req.trust !== 'restricted' && req.trust !== 'trusted') throw new ScriptError('protocol', `Invalid trust: ${String(req.trust)}`);
+  for (const [name, value] of Object.entries(req.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScriptError('protocol', `Invalid environment variable name: ${name}`);
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new ScriptError('protocol', `Invalid value for the environment variable ${name}`);
+    }
+  }
   if (!['python', 'javascript', 'bash'].includes(req.language)) {
     throw new ScriptError('protocol', `Unsupported script language: ${String(req.language)}`);
   }
