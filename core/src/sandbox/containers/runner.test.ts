@@ -155,6 +155,15 @@ describe('ContainerRunner', { skip }, () => {
       assert.ok(first && done - first.at >= 1000, 'the first line arrived before the script finished');
     });
 
+    it('bash stdout streams live too (one line late)', async () => {
+      const logs: Array<{ line: string; at: number }> = [];
+      const res = await runner.run(request('bash', 'echo a\necho b\nsleep 1.5\necho 1\n', { onLog: (_s, line) => logs.push({ line, at: Date.now() }) }));
+      const done = Date.now();
+      assert.equal(res.output, 1);
+      assert.deepEqual(logs.map((l) => l.line), ['a', 'b']);
+      assert.ok(done - logs[0]!.at >= 1000, 'the first line arrived before the script finished');
+    });
+
     it('returns the files written to /work/output', async () => {
       const code = [
         'import os',
