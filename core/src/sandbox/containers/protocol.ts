@@ -53,6 +53,8 @@ export interface BootRequest {
   resultFile: string | null;
   lastLineResult: boolean;
   maxFileBytes: number;
+  /** Use the prespawned interpreter (see PRESPAWN_ARGV) when there is one. */
+  prespawn: boolean;
 }
 
 export interface Trailer {
@@ -64,19 +66,34 @@ export interface Trailer {
 
 export const BOOTSTRAP = String.raw`
 import sys, os, json, base64, subprocess
+pre = None
+if len(sys.argv) > 2:
+    try: pre = subprocess.Popen(json.loads(sys.argv[1]), cwd='/work', env=json.loads(sys.argv[2]), stdin=subprocess.PIPE)
+    except OSError: pre = None
 req = json.loads(sys.stdin.buffer.read() or b'null')
-if not req: sys.exit(0)
+if not req:
+    if pre is not None: pre.kill()
+    sys.exit(0)
 os.makedirs('${PIPER_DIR}', exist_ok=True)
 os.makedirs('${OUTPUT_DIR}', exist_ok=True)
 for path, text in req['files'].items():
     with open(path, 'w', encoding='utf-8') as f: f.write(text)
 stdin = open(req['stdin'], 'rb') if req['stdin'] else subprocess.DEVNULL
 out = sys.stdout.buffer
-try:
-    p = subprocess.Popen(req['argv'], cwd='/work', env=req['env'], stdin=stdin,
-                         stdout=subprocess.PIPE if req['lastLineResult'] else None)
-except OSError as e:
-    sys.stderr.write('cannot start the script: %s\n' % e); sys.exit(126)
+p = None
+if pre is not None and req.get('prespawn') and pre.poll() is None:
+    try:
+        pre.stdin.write(json.dumps(req['env']).encode('utf-8')); pre.stdin.close(); p = pre
+    except OSError:
+        p = None
+if pre is not None and p is None:
+    pre.kill(); pre.wait()
+if p is None:
+    try:
+        p = subprocess.Popen(req['argv'], cwd='/work', env=req['env'], stdin=stdin,
+                             stdout=subprocess.PIPE if req['lastLineResult'] else None)
+    except OSError as e:
+        sys.stderr.write('cannot start the script: %s\n' % e); sys.exit(126)
 result = None
 if req['lastLineResult']:
     pending = []
@@ -168,9 +185,24 @@ if (typeof mod.default !== 'function') {
 process.exit(0);
 `;
 
+/**
+ * JavaScript containers start Node before the request arrives (Node 18 boots in ~120 ms): the
+ * bootstrap gets this argv and the base env as extra arguments, spawns it at once, and on the
+ * request writes the call's env (JSON) to its stdin; it then swaps in that env and imports the
+ * wrapper. Any other language, or a prespawned process that died, falls back to `argv`.
+ */
+export const PRESPAWN_ARGV = [
+  'node',
+  '--input-type=module',
+  '-e',
+  `let s = ''; process.stdin.setEncoding('utf8'); for await (const c of process.stdin) s += c;
+const env = JSON.parse(s); for (const k of Object.keys(process.env)) delete process.env[k]; Object.assign(process.env, env);
+await import('${PIPER_DIR}/wrapper.mjs');`,
+];
+
 export type ScriptLanguage = 'python' | 'javascript' | 'bash';
 
-const BASE_ENV: Record<string, string> = {
+export const BASE_ENV: Record<string, string> = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   HOME: '/work',
   LANG: 'C.UTF-8',
@@ -192,7 +224,7 @@ export function bootRequest(opts: {
 }): BootRequest {
   const request = JSON.stringify({ input: opts.input, args: opts.args });
   const env = { ...BASE_ENV, ...(opts.env ?? {}) };
-  const common = { nonce: opts.nonce, env, maxFileBytes: opts.maxFileBytes };
+  const common = { nonce: opts.nonce, env, maxFileBytes: opts.maxFileBytes, prespawn: opts.language === 'javascript' };
   switch (opts.language) {
     case 'python':
       return {

@@ -24,7 +24,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Dockerode from 'dockerode';
 import type { Json } from '@piper/sdk';
-import { BOOTSTRAP, TRAILER_PREFIX, bootRequest, type ScriptLanguage, type Trailer } from './protocol.js';
+import { BASE_ENV, BOOTSTRAP, PRESPAWN_ARGV, TRAILER_PREFIX, bootRequest, type ScriptLanguage, type Trailer } from './protocol.js';
 import { WarmPool } from './warm.js';
 
 export const DEFAULT_SCRIPT_IMAGE = 'piper/script-runtime:1';
@@ -77,7 +77,7 @@ export interface ContainerRunnerOptions {
   docker?: Dockerode;
   /** Extra labels on every container (and the filter `sweep()` uses), e.g. `{ 'piper.worker': id }`. */
   labels?: Record<string, string>;
-  /** Warm containers kept ready per (image, trust, memory, cpus, pids); 0 disables. Default 1. */
+  /** Warm containers kept ready per (image, trust, memory, cpus, pids, javascript or not); 0 disables. Default 1. */
   warm?: number;
   /** A warm container idle for longer is replaced rather than used. Default 10 minutes. */
   warmMaxIdleMs?: number;
@@ -99,6 +99,8 @@ interface ContainerSpec {
   memoryMb: number;
   cpus: number;
   pids: number;
+  /** JavaScript: Node is started with the container (protocol.ts, PRESPAWN_ARGV). */
+  prespawn: boolean;
 }
 
 interface Prepared {
@@ -135,7 +137,7 @@ export class ContainerRunner {
     this.stderrTailLines = opts.stderrTailLines ?? 20;
     this.pool = new WarmPool<ContainerSpec, Prepared>(
       opts.warm ?? 1,
-      (s) => JSON.stringify([s.image, s.trust, s.memoryMb, s.cpus, s.pids]),
+      (s) => JSON.stringify([s.image, s.trust, s.memoryMb, s.cpus, s.pids, s.prespawn]),
       (s) => this.prepare(s),
       (p) => this.dispose(p),
       opts.warmMaxIdleMs,
@@ -172,9 +174,12 @@ export class ContainerRunner {
     }
   }
 
-  /** Creates warm containers for these settings now, so the first call is warm too. */
-  prewarm(opts: Pick<ScriptRequest, 'trust' | 'limits' | 'image'>): Promise<void> {
-    return this.pool.prewarm(specOf({ ...opts, language: 'bash' }));
+  /**
+   * Creates warm containers for these settings now, so the first call is warm too. JavaScript has
+   * its own containers (Node is started with them); python and bash share theirs (the default).
+   */
+  prewarm(opts: Pick<ScriptRequest, 'trust' | 'limits' | 'image'> & { language?: ScriptLanguage }): Promise<void> {
+    return this.pool.prewarm(specOf({ ...opts, language: opts.language ?? 'python' }));
   }
 
   /**
@@ -216,7 +221,7 @@ export class ContainerRunner {
     const tmpfsOpts = 'rw,nosuid,nodev,noexec';
     const container = await this.docker.createContainer({
       Image: spec.image,
-      Cmd: ['python3', '-I', '-S', '-c', BOOTSTRAP],
+      Cmd: ['python3', '-I', '-S', '-c', BOOTSTRAP, ...(spec.prespawn ? [JSON.stringify(PRESPAWN_ARGV), JSON.stringify(BASE_ENV)] : [])],
       Entrypoint: [],
       User: '10001:10001',
       WorkingDir: '/work',
@@ -464,6 +469,7 @@ function specOf(req: Pick<ScriptRequest, 'trust' | 'limits' | 'image' | 'languag
     memoryMb: Math.floor(limits.memoryMb),
     cpus: limits.cpus,
     pids: Math.floor(limits.pids),
+    prespawn: req.language === 'javascript',
   };
 }
 
