@@ -164,8 +164,8 @@ export class ContainerRunner {
       return result;
     } finally {
       if (succeeded) {
-        // The container has exited: remove it without making the caller wait (~90 ms);
-        // close() waits for these removals.
+        // The script is done (its container is exiting): remove it (force) without making the
+        // caller wait (~50-90 ms); close() waits for these removals, sweep() skips them.
         this.trackRemoval(this.dispose(prepared));
       } else {
         // Timeout, abort or error: the caller gets the error once the container is gone.
