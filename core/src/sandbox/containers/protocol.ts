@@ -96,14 +96,25 @@ if p is None:
         sys.stderr.write('cannot start the script: %s\n' % e); sys.exit(126)
 result = None
 if req['lastLineResult']:
-    pending = []
-    for line in p.stdout:
-        if line.strip():
-            if pending: out.write(b''.join(pending)); out.flush()
-            pending = [line]
-        else:
-            pending.append(line)
+    # A reader thread, so that a background job still holding stdout does not block the end:
+    # once the script has exited, what it printed within 0.5 s more is all there is.
+    import threading
+    pending, lock, state = [], threading.Lock(), {'stop': False}
+    def pump():
+        for line in p.stdout:
+            with lock:
+                if state['stop']: return
+                if line.strip():
+                    if pending: out.write(b''.join(pending)); out.flush()
+                    pending[:] = [line]
+                else:
+                    pending.append(line)
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     rc = p.wait()
+    reader.join(0.5)
+    lock.acquire()
+    state['stop'] = True
     if pending:
         try: result = {'ok': True, 'output': json.loads(pending[0])}
         except ValueError: result = {'ok': False, 'kind': 'protocol', 'message': 'the last line of stdout is not JSON: ' + pending[0].decode('utf-8', 'replace').strip()[:200]}

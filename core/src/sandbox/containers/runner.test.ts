@@ -105,6 +105,13 @@ describe('ContainerRunner', { skip }, () => {
       assert.deepEqual(lines, [`stdout:got: ${req}`, 'stdout:']);
     });
 
+    it('bash: a background job holding stdout does not block the result', async () => {
+      const t = Date.now();
+      const res = await runner.run(request('bash', 'sleep 100 &\necho \'"done"\'\n', { limits: { ...limits, timeoutMs: 5000 } }));
+      assert.equal(res.output, 'done');
+      assert.ok(Date.now() - t < 3000);
+    });
+
     it('bash: no stdout is null, a non-JSON last line is a protocol error', async () => {
       assert.equal((await runner.run(request('bash', 'true\n'))).output, null);
       await rejectsWith(runner.run(request('bash', 'echo not json\n')), 'protocol');
