@@ -280,7 +280,7 @@ describe('IsolatePool', () => {
       const error = await rejectsWith(pool.run('while (true) {}', {}, { limits: { timeoutMs: 50 } }), 'timeout');
       const elapsed = performance.now() - started;
       assert.equal(error.message, 'Script timed out after 50 ms');
-      assert.ok(elapsed >= 45 && elapsed < 400, `took ${elapsed} ms`);
+      assert.ok(elapsed >= 45 && elapsed < 2000, `took ${elapsed} ms`);
       assert.equal(await pool.run('return 1', {}), 1);
     });
 
@@ -288,7 +288,7 @@ describe('IsolatePool', () => {
       await rejectsWith(pool.evaluate(['1', '(() => { for (;;) {} })()'], {}, { limits: { timeoutMs: 50 } }), 'timeout');
       const started = performance.now();
       await rejectsWith(pool.run('await new Promise(() => {})', {}, { limits: { timeoutMs: 50 } }), 'timeout');
-      assert.ok(performance.now() - started < 400);
+      assert.ok(performance.now() - started < 2000);
       await rejectsWith(pool.run('for (;;) await null', {}, { limits: { timeoutMs: 50 } }), 'timeout');
       await rejectsWith(pool.run('Promise.resolve().then(() => { for (;;) {} }); return 1', {}, { limits: { timeoutMs: 50 } }), 'timeout');
       assert.equal(await pool.run('return 2', {}), 2);

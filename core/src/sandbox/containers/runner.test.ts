@@ -302,8 +302,11 @@ describe('ContainerRunner', { skip }, () => {
   describe('limits', () => {
     it('a fork bomb fails only that call; the runner keeps working', async () => {
       const bomb = request('bash', 'bomb() { bomb | bomb & }; bomb\nwait\n', { limits: { ...limits, pids: 32, timeoutMs: 4000 } });
-      // 32 bash processes may also exhaust 128 MiB first: any failure of that call is fine.
-      await rejectsWith(runner.run(bomb), 'timeout', 'exit', 'memory');
+      // Held to 32 processes, a bash bomb either fails (time, memory) or collapses on its own once
+      // forks fail and exits; either way it ends within its limit and harms nothing else.
+      const started = Date.now();
+      await runner.run(bomb).catch((error: unknown) => assert.ok(error instanceof ScriptError, String(error)));
+      assert.ok(Date.now() - started < 4000 + 3000, `the bomb was contained in ${Date.now() - started} ms`);
       const py = request('python', 'import os\ndef main(i, a):\n    while True: os.fork()\n', { limits: { ...limits, pids: 32, timeoutMs: 4000 } });
       await rejectsWith(runner.run(py), 'timeout', 'exit', 'memory');
       assert.equal((await runner.run(request('python', 'def main(i, a):\n    return "alive"\n'))).output, 'alive');
