@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../seed/demo.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
+import { PipelineDriver } from '../testing/pipelines.js';
 
 let server: TestServer;
 let admin: string;
@@ -191,11 +192,7 @@ async function newPipeline(graph: unknown = SET_GRAPH) {
 async function finishedRun(graph: unknown) {
   const pipeline = await newPipeline(graph);
   const run = await call('POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
-  for (;;) {
-    const current = await call('GET', `/api/runs/${run.id}`);
-    if (['succeeded', 'failed', 'canceled'].includes(current.status)) return current;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return new PipelineDriver(server, admin).waitFor(run.id);
 }
 
 Object.assign(MUTATIONS, {

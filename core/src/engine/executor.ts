@@ -82,10 +82,12 @@ export interface ExecutorOptions {
   redact(text: string): string;
   emit(event: RunEvent): void;
   defaultTimeoutMs: number;
-  /** How long a node may run before its 'running' state is written (light nodes finish sooner and skip that write). */
-  runningMarkDelayMs?: number;
-  maxParallelNodes?: number;
 }
+
+/** How long a node may run before its 'running' state is written (light nodes finish sooner and skip that write). */
+const RUNNING_MARK_DELAY_MS = 50;
+/** Nodes of one run executing at once. */
+const MAX_PARALLEL_NODES = 16;
 
 /** Abort reason of a worker that is shutting down: the run stops here and resumes elsewhere. */
 export const INTERRUPTED = Symbol('piper.interrupted');
@@ -181,9 +183,8 @@ export class RunExecutor {
         this.changed = false;
         const { ready, skipped } = this.plan();
         if (skipped.length) await this.finishWithout(skipped, 'skipped');
-        const limit = this.options.maxParallelNodes ?? 16;
         for (const nodeId of ready) {
-          if (this.inFlight.size >= limit) break;
+          if (this.inFlight.size >= MAX_PARALLEL_NODES) break;
           this.states.get(nodeId)!.status = 'queued';
           const task = this.runNode(nodeId)
             .catch((error: unknown) => {
@@ -321,7 +322,7 @@ export class RunExecutor {
       this.options.emit({ type: 'node', runId: this.run.id, nodeId, status: 'running', attempt, at: startedAt.toISOString() });
       const marker = setTimeout(() => {
         this.store.nodeRunning(nodeId, attempt, input, startedAt).catch(() => undefined);
-      }, this.options.runningMarkDelayMs ?? 50);
+      }, RUNNING_MARK_DELAY_MS);
       let record: AttemptRecord;
       try {
         if (!registered) throw new NodeFailure(`Node type ${node.type}@${node.data?.version} is not installed`, 'unknown_node_type');

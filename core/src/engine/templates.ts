@@ -14,7 +14,7 @@ interface TemplateSite {
   expressions: string[];
 }
 
-export function hasTemplate(value: string): boolean {
+function hasTemplate(value: string): boolean {
   return ANY_TEMPLATE.test(value);
 }
 

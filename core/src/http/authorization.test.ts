@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../seed/demo.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
+import { PipelineDriver } from '../testing/pipelines.js';
 
 const ACTORS = ['anonymous', 'client', 'manager', 'admin', 'instanceAdmin', 'service'] as const;
 type Actor = (typeof ACTORS)[number];
@@ -60,11 +61,7 @@ async function publishedPipeline(org: Org) {
 async function finishedRun(org: Org, graph: unknown = SET_GRAPH) {
   const pipeline = await freshPipeline(org, graph);
   const run = await asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' });
-  for (;;) {
-    const current = await asAdmin(org, 'GET', `/api/runs/${run.id}`);
-    if (['succeeded', 'failed', 'canceled'].includes(current.status)) return current;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return new PipelineDriver(server, admins[org]).waitFor(run.id);
 }
 const runningRun = async (org: Org) => {
   const pipeline = await freshPipeline(org, { nodes: [{ id: 'wait', type: 'core.delay', data: { args: { ms: 60_000 } } }], edges: [] });

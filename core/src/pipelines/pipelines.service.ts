@@ -65,7 +65,8 @@ export class PipelinesService {
     if (filter.groupId) query.where('groupId', filter.groupId);
     if (filter.clientId) query.where('clientId', filter.clientId);
     const rows: PipelineRow[] = await query;
-    return rows.map(({ graph, ...row }) => ({ ...present({ ...row, graph }), graph: undefined, nodeCount: graph.nodes.length }));
+    // The list leaves the graphs out; a pipeline's own GET has it.
+    return rows.map((row) => ({ ...present(row), graph: undefined, nodeCount: row.graph.nodes.length }));
   }
 
   async get(caller: AuthenticatedCaller, id: string) {

@@ -4,6 +4,7 @@ import type { TestServer } from './harness.js';
 
 export type RunDetail = {
   id: string;
+  orgId: string;
   status: string;
   output: unknown;
   error: { message: string } | null;

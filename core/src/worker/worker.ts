@@ -55,9 +55,9 @@ interface ClaimedRun extends RunInfo {
 }
 
 interface ActiveRun {
-  lease: number;
   controller: AbortController;
-  store: PostgresRunStore;
+  /** Stops listening for this run's cancel requests. */
+  unsubscribe: () => void;
 }
 
 /**
@@ -70,7 +70,6 @@ export class Worker {
   private runner: Runner | undefined;
   private readonly active = new Map<string, ActiveRun>();
   private timers: NodeJS.Timeout[] = [];
-  private unsubscribeCancel = new Map<string, () => void>();
 
   constructor(
     private readonly db: Database,
@@ -194,8 +193,7 @@ export class Worker {
     const { run } = claim;
     const controller = new AbortController();
     const store = new PostgresRunStore(this.db, this.options.attemptPool, run, path.join(this.options.dataDir, 'artifacts'));
-    this.active.set(runId, { lease: run.lease, controller, store });
-    this.unsubscribeCancel.set(runId, this.events.subscribe(runId, (event) => event.type === 'cancel' && controller.abort()));
+    this.active.set(runId, { controller, unsubscribe: this.events.subscribe(runId, (event) => event.type === 'cancel' && controller.abort()) });
     if (run.cancelRequested) controller.abort();
     void this.events.publish({ type: 'run', runId, status: 'running', at: new Date().toISOString() });
     let outcome: RunOutcome;
@@ -231,9 +229,8 @@ export class Worker {
   }
 
   private release(runId: string): void {
+    this.active.get(runId)?.unsubscribe();
     this.active.delete(runId);
-    this.unsubscribeCancel.get(runId)?.();
-    this.unsubscribeCancel.delete(runId);
   }
 
   /** The engine's capabilities for one run; isolate limits are the org's, overridden per node. */
