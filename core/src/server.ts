@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +8,9 @@ import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { credentialsRoutes } from './credentials/credentials.routes.js';
 import type { Config } from './config/config.js';
-import { loadMasterKey } from './config/master-key.js';
+import { loadMasterKey, masterKeyCheck, sameCheck } from './config/master-key.js';
 import { connect, migrate, type Database } from './db/database.js';
 import pg from 'pg';
 import { Logger as QueueLogger, runMigrations as runQueueMigrations } from 'graphile-worker';
@@ -46,6 +47,7 @@ export const routes: readonly AnyRoute[] = [
   ...usersRoutes,
   ...groupsRoutes,
   ...serviceAccountsRoutes,
+  ...credentialsRoutes,
   ...orgsRoutes,
   ...auditRoutes,
   ...outboxRoutes,
@@ -102,14 +104,14 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
  * later with another key refuses to run instead of failing to decrypt credentials.
  */
 export async function verifyMasterKey(db: Database, masterKey: Buffer): Promise<void> {
-  const check = createHmac('sha256', masterKey).update('piper:master-key-check').digest('base64');
+  const check = masterKeyCheck(masterKey);
   await db('instanceSettings').insert({ key: 'masterKeyCheck', value: JSON.stringify(check) }).onConflict('key').ignore();
   const row = await db('instanceSettings').where({ key: 'masterKeyCheck' }).first();
-  const stored = Buffer.from(String(row.value));
-  if (stored.length !== Buffer.byteLength(check) || !timingSafeEqual(stored, Buffer.from(check))) {
+  if (!sameCheck(String(row.value), check)) {
     throw new Error(
       'The master key does not match the one this database was set up with. Start with the original PIPER_MASTER_KEY ' +
-        '(or the master.key file of the original data directory), or run `npm run rotate-master-key` with both keys.',
+        '(or the master.key file of the original data directory). If `npm run rotate-master-key` was interrupted, ' +
+        'the new key is in master.key.next of the data directory.',
     );
   }
 }
@@ -204,6 +206,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         dataDir: config.dataDir,
         attemptPool: config.attemptCommit === 'async' ? attemptPool(database.url, closers) : pool,
         scripts,
+        credentials: services.credentials,
       });
       await worker.start();
       closers.push(() => worker!.stop());

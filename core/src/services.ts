@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuditService } from './audit/audit.service.js';
 import { AuthService } from './auth/auth.service.js';
+import { CredentialsService } from './credentials/credentials.service.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { TokenSigner } from './auth/tokens.js';
 import type { Config } from './config/config.js';
@@ -28,6 +29,7 @@ export interface Services {
   users: UsersService;
   groups: GroupsService;
   serviceAccounts: ServiceAccountsService;
+  credentials: CredentialsService;
   orgs: OrgsService;
   outbox: OutboxService;
   registry: NodeTypeRegistry;
@@ -52,7 +54,8 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
   const audit = new AuditService(db);
   const outbox = new OutboxService(db, logger, config.smtpUrl, config.mailFrom);
   const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
-  const pipelines = new PipelinesService(db, audit, registry);
+  const credentials = new CredentialsService(db, audit, registry, masterKey);
+  const pipelines = new PipelinesService(db, audit, registry, credentials);
   return {
     db,
     config,
@@ -64,6 +67,7 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     users: new UsersService(db, audit),
     groups: new GroupsService(db, audit),
     serviceAccounts: new ServiceAccountsService(db, audit),
+    credentials,
     orgs: new OrgsService(db, audit),
     registry,
     pipelines,

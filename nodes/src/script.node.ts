@@ -20,8 +20,24 @@ export const scriptNode = defineNode({
     },
   } as const,
   ui: { code: { 'ui:widget': 'textarea', 'ui:options': { rows: 14, language: 'python' } } },
-  async handler(input, args, ctx) {
+  credential: { type: '*', required: false },
+  async handler(input, args, ctx, credentials) {
     const { language, code, trust, timeoutMs, memoryMb, ...rest } = args;
-    return ctx.sandbox.script({ language, code, trust, timeoutMs, memoryMb, input: (input ?? null) as Json, args: rest as Json });
+    return ctx.sandbox.script({ language, code, trust, timeoutMs, memoryMb, input: (input ?? null) as Json, args: rest as Json, env: credentialEnv(credentials) });
   },
 });
+
+/**
+ * A credential's fields as environment variables: `clientSecret` becomes CREDENTIAL_CLIENT_SECRET;
+ * strings as they are, other values as JSON.
+ */
+export function credentialEnv(credentials: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (!credentials) return undefined;
+  const env: Record<string, string> = {};
+  for (const [field, value] of Object.entries(credentials)) {
+    if (value === undefined || value === null) continue;
+    const name = field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
+    env[`CREDENTIAL_${name}`] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return env;
+}

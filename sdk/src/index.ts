@@ -43,6 +43,8 @@ export interface ScriptRequest {
   trust?: 'restricted' | 'trusted';
   timeoutMs?: number;
   memoryMb?: number;
+  /** Environment variables of the script, such as credential values; sent over stdin, never in the container's configuration. */
+  env?: Record<string, string>;
 }
 
 /** Runs untrusted code: JavaScript in an isolate, or a script in a fresh container. Only JSON crosses. */
@@ -115,7 +117,7 @@ export interface NodeDefinition<S extends JSONSchema = JSONSchema, C = Record<st
    * `{ [parentNodeId]: output }`; `race` runs once with the first parent's output.
    */
   join?: 'all' | 'race';
-  /** The credential type the handler receives as its fourth argument. */
+  /** The credential type the handler receives as its fourth argument (`'*'`: a credential of any type). */
   credential?: { type: string; required?: boolean };
   runtime?: NodeRuntime;
   handler(input: unknown, args: ArgsOf<S>, ctx: NodeContext, credentials: C): unknown | Promise<unknown>;

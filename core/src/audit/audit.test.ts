@@ -38,6 +38,8 @@ interface Expectation {
 }
 
 const SECRET_PASSWORD = 'a-very-secret-password';
+const CREDENTIAL_SECRET = 'a-very-secret-api-token';
+const newCredential = () => call('POST', '/api/credentials', { name: `c-${unique()}`, type: 'core.httpAuth', data: { kind: 'bearer', token: CREDENTIAL_SECRET } });
 
 /** Every mutating route and the audit event it must write; a new mutating route must be added here. */
 const MUTATIONS: Record<string, Expectation | 'not a mutation'> = {
@@ -225,6 +227,38 @@ Object.assign(MUTATIONS, {
     },
   },
   'POST /api/pipelines/:id/validate': 'not a mutation',
+  'POST /api/credentials': {
+    action: 'credential.created',
+    entityType: 'credential',
+    run: async () => ({ entityId: (await newCredential()).id, secret: CREDENTIAL_SECRET }),
+  },
+  'PATCH /api/credentials/:id': {
+    action: 'credential.updated',
+    entityType: 'credential',
+    run: async () => {
+      const credential = await newCredential();
+      await call('PATCH', `/api/credentials/${credential.id}`, { data: { kind: 'bearer', token: `${CREDENTIAL_SECRET}-2` } });
+      return { entityId: credential.id, secret: CREDENTIAL_SECRET };
+    },
+  },
+  'DELETE /api/credentials/:id': {
+    action: 'credential.deleted',
+    entityType: 'credential',
+    run: async () => {
+      const credential = await newCredential();
+      await call('DELETE', `/api/credentials/${credential.id}`);
+      return { entityId: credential.id, secret: CREDENTIAL_SECRET };
+    },
+  },
+  'POST /api/credentials/:id/test': {
+    action: 'credential.tested',
+    entityType: 'credential',
+    run: async () => {
+      const credential = await newCredential();
+      await call('POST', `/api/credentials/${credential.id}/test`);
+      return { entityId: credential.id, secret: CREDENTIAL_SECRET };
+    },
+  },
   'PATCH /api/settings': {
     action: 'settings.updated',
     entityType: 'org_settings',

@@ -1,10 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-const KEY_FILE = 'master.key';
+export const KEY_FILE = 'master.key';
 
-function decode(base64: string, source: string): Buffer {
+/** A value that identifies a master key without revealing it; the database keeps the current one's. */
+export function masterKeyCheck(key: Buffer): string {
+  return createHmac('sha256', key).update('piper:master-key-check').digest('base64');
+}
+
+export function sameCheck(stored: string, check: string): boolean {
+  const a = Buffer.from(stored);
+  const b = Buffer.from(check);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function encodeMasterKey(key: Buffer): string {
+  return key.toString('base64');
+}
+
+export function decodeMasterKey(base64: string, source: string): Buffer {
   const key = Buffer.from(base64.trim(), 'base64');
   if (key.length !== 32) throw new Error(`${source} must be 32 bytes encoded in base64 (got ${key.length} bytes)`);
   return key;
@@ -15,10 +30,10 @@ function decode(base64: string, source: string): Buffer {
  * in the data directory. Everything secret (credential data keys, token signing) derives from it.
  */
 export async function loadMasterKey(dataDir: string, fromEnv: string | undefined): Promise<Buffer> {
-  if (fromEnv) return decode(fromEnv, 'PIPER_MASTER_KEY');
+  if (fromEnv) return decodeMasterKey(fromEnv, 'PIPER_MASTER_KEY');
   const file = path.join(dataDir, KEY_FILE);
   try {
-    return decode(await fs.readFile(file, 'utf8'), file);
+    return decodeMasterKey(await fs.readFile(file, 'utf8'), file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -29,7 +44,7 @@ export async function loadMasterKey(dataDir: string, fromEnv: string | undefined
     return key;
   } catch (error) {
     // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return decode(await fs.readFile(file, 'utf8'), file);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return decodeMasterKey(await fs.readFile(file, 'utf8'), file);
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isBranch, type ArtifactRef, type Json, type NodeContext, type NodeLogger, type NodeSandbox } from '@piper/sdk';
 import type { Graph, GraphEdge, GraphNode } from '../pipelines/graph.js';
 import type { RegisteredNodeType } from '../node-types/registry.js';
+import type { Redactor } from './redactor.js';
 import { expressionScope, rawArgNames, resolveTemplates, type Evaluator } from './templates.js';
 
 export type NodeStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
@@ -78,8 +79,8 @@ export interface ExecutorOptions {
   sandbox(node: GraphNode, signal: AbortSignal, output: (stream: 'stdout' | 'stderr', line: string) => void, attempt: number): NodeSandbox;
   /** Resolves the credentials a node receives as the fourth argument of its handler. */
   credentials(node: GraphNode, type: RegisteredNodeType): Promise<unknown>;
-  /** Secret values to strip from logs and errors of this run. */
-  redact(text: string): string;
+  /** Strips the secret values of the run's credentials from its logs, outputs and errors. */
+  redactor: Pick<Redactor, 'text' | 'json'>;
   emit(event: RunEvent): void;
   defaultTimeoutMs: number;
 }
@@ -327,10 +328,10 @@ export class RunExecutor {
       try {
         if (!registered) throw new NodeFailure(`Node type ${node.type}@${node.data?.version} is not installed`, 'unknown_node_type');
         const { output, handle } = await this.attempt(node, registered, input, attempt, settings.timeoutMs ?? this.options.defaultTimeoutMs);
-        record = { nodeId, attempt, status: 'succeeded', input, output, error: null, handle, startedAt, finishedAt: new Date(), nodeStatus: 'succeeded' };
+        record = { nodeId, attempt, status: 'succeeded', input, output: this.options.redactor.json(output), error: null, handle, startedAt, finishedAt: new Date(), nodeStatus: 'succeeded' };
       } catch (error) {
         const canceled = this.signal.aborted;
-        const nodeError = canceled ? { message: 'The run was canceled', code: 'canceled' } : errorOf(error, this.options.redact);
+        const nodeError = canceled ? { message: 'The run was canceled', code: 'canceled' } : errorOf(error, (text) => this.options.redactor.text(text));
         const retry = !canceled && attempt < maxAttempts;
         const final: NodeStatus = canceled ? 'canceled' : retry ? 'running' : 'failed';
         const continued = final === 'failed' && settings.continueOnFail === true;
@@ -402,7 +403,7 @@ export class RunExecutor {
   private context(node: GraphNode, attempt: number, signal: AbortSignal): NodeContext {
     const nodeId = node.id;
     const log = (stream: LogLine['stream']) => (message: string, data?: Json) => {
-      const text = this.options.redact(data === undefined ? String(message) : `${message} ${JSON.stringify(data)}`);
+      const text = this.options.redactor.text(data === undefined ? String(message) : `${message} ${JSON.stringify(data)}`);
       const at = new Date();
       this.options.emit({ type: 'log', runId: this.run.id, nodeId, attempt, stream, line: text, at: at.toISOString() });
       void this.store.appendLogs([{ nodeId, attempt, stream, line: text, at }]);

@@ -50,6 +50,9 @@ async function defaultGroup(org: Org): Promise<string> {
   return defaultGroups[org];
 }
 
+const freshCredential = async (org: Org) =>
+  asAdmin(org, 'POST', '/api/credentials', { name: `cred-${unique()}`, type: 'core.httpAuth', data: { kind: 'bearer', token: 'matrix-token' }, groupId: await defaultGroup(org) });
+
 const SET_GRAPH = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
 const freshPipeline = async (org: Org, graph: unknown = SET_GRAPH) => asAdmin(org, 'POST', '/api/pipelines', { name: `p-${unique()}`, groupId: await defaultGroup(org), graph });
 async function publishedPipeline(org: Org) {
@@ -122,6 +125,16 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/service-accounts': { own: [A, F, F, 200, 200, F] },
   'POST /api/service-accounts': { body: () => ({ name: `sa-${unique()}`, groupIds: [] }), own: [A, F, F, 201, 201, F] },
   'DELETE /api/service-accounts/:id': { params: async (org) => ({ id: (await freshServiceAccount(org)).id }), own: [A, F, F, 204, 204, F], other: [A, F, F, N, N, F] },
+
+  'GET /api/credentials': { own: [A, F, 200, 200, 200, F] },
+  'POST /api/credentials': {
+    body: () => ({ name: `c-${unique()}`, type: 'core.httpAuth', data: { kind: 'bearer', token: 'matrix-token' }, groupId: defaultGroups.acme }),
+    own: [A, F, 201, 201, 201, F],
+  },
+  'GET /api/credentials/:id': { params: async (org) => ({ id: (await freshCredential(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'PATCH /api/credentials/:id': { params: async (org) => ({ id: (await freshCredential(org)).id }), body: () => ({ name: `renamed-${unique()}` }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'DELETE /api/credentials/:id': { params: async (org) => ({ id: (await freshCredential(org)).id }), own: [A, F, 204, 204, 204, F], other: [A, F, N, N, N, F] },
+  'POST /api/credentials/:id/test': { params: async (org) => ({ id: (await freshCredential(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
 
   'GET /api/orgs': { own: [A, F, F, F, 200, F] },
   'POST /api/orgs': {

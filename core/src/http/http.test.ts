@@ -8,6 +8,7 @@ let managerId: string;
 let groupId: string;
 let pipelineId: string;
 let runId: string;
+let credentialId: string;
 
 before(async () => {
   server = await startTestServer({ bodyLimitBytes: 64 * 1024 });
@@ -18,6 +19,7 @@ before(async () => {
   const graph = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
   pipelineId = (await server.request('POST', '/api/pipelines', { token: admin, body: { name: 'fixture', groupId, graph } })).body.id;
   runId = (await server.request('POST', `/api/pipelines/${pipelineId}/runs`, { token: admin, body: { mode: 'test' } })).body.id;
+  credentialId = (await server.request('POST', '/api/credentials', { token: admin, body: { name: 'fixture', type: 'core.httpAuth', data: { kind: 'bearer', token: 'fixture-token' } } })).body.id;
 });
 after(() => server.close());
 
@@ -126,10 +128,16 @@ describe('bad input', () => {
     ['PATCH', '/api/settings', {}],
     ['GET', '/api/runs?limit=0', undefined],
     ['GET', '/api/runs/:run/logs?limit=-1', undefined],
+    ['POST', '/api/credentials', { name: 'c', type: 'core.httpAuth' }],
+    ['POST', '/api/credentials', { name: 'c', type: 'no.suchType', data: {} }],
+    ['POST', '/api/credentials', { name: 'c', type: 'core.httpAuth', data: { kind: 'bearer' } }],
+    ['POST', '/api/credentials', { name: 'c', type: 'core.httpAuth', data: { kind: 'basic', username: 'u', password: 'p' }, groupId: '00000000-0000-4000-8000-000000000000' }],
+    ['PATCH', '/api/credentials/:credential', { data: { kind: 'header', headerName: 'not a header name', headerValue: 'v' } }],
+    ['PATCH', '/api/credentials/:credential', {}],
   ];
   for (const [method, rawPath, body] of BAD_REQUESTS) {
     it(`answers 400 to ${method} ${rawPath} with ${JSON.stringify(body) ?? 'no body'}`, async () => {
-      const path = rawPath.replace(':manager', managerId).replace(':group', groupId).replace(':pipeline', pipelineId).replace(':run', runId);
+      const path = rawPath.replace(':manager', managerId).replace(':group', groupId).replace(':pipeline', pipelineId).replace(':run', runId).replace(':credential', credentialId);
       const auditBefore = await server.services.db('auditEvents').count<{ count: number }[]>('* as count');
       const response = await server.request(method, path, { token: admin, body });
       assert.equal(response.status, 400, JSON.stringify(response.body));
@@ -155,5 +163,7 @@ describe('bad input', () => {
     const me = (await server.request('GET', '/api/auth/me', { token: admin })).body.user;
     assert.equal((await server.request('DELETE', `/api/users/${me.id}`, { token: admin })).status, 409);
     assert.equal((await server.request('PATCH', `/api/users/${me.id}`, { token: admin, body: { role: 'client' } })).status, 409);
+    const duplicateCredential = await server.request('POST', '/api/credentials', { token: admin, body: { name: 'fixture', type: 'core.httpAuth', data: { kind: 'bearer', token: 't' } } });
+    assert.equal(duplicateCredential.status, 409);
   });
 });

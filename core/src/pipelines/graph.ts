@@ -157,8 +157,10 @@ export const isStructural = (error: GraphError) => STRUCTURAL.has(error.code);
 
 export interface ValidationContext {
   registry: NodeTypeRegistry;
-  /** The org's credentials by id, with their type. */
+  /** The credentials the pipeline may use (its group's and the org-wide ones) by id, with their type. */
   credentials: Map<string, { type: string }>;
+  /** Credential types for which the org has a default credential. */
+  defaults?: Set<string>;
   /** Node types disabled for the org (issue of plugins); none by default. */
   isEnabled?: (type: string, version: string) => boolean;
 }
@@ -243,12 +245,12 @@ export function validateGraph(graph: Graph, context: ValidationContext): GraphEr
     const wanted = registered.definition.credential;
     if (credentialId) {
       const credential = context.credentials.get(credentialId);
-      if (!credential) errors.push({ nodeId: node.id, code: 'credential_not_found', message: 'The credential does not exist in this org' });
-      else if (wanted && credential.type !== wanted.type) {
+      if (!credential) errors.push({ nodeId: node.id, code: 'credential_not_found', message: "The credential does not exist, or belongs to another group than the pipeline's" });
+      else if (wanted && wanted.type !== '*' && credential.type !== wanted.type) {
         errors.push({ nodeId: node.id, code: 'credential_type_mismatch', message: `The node needs a ${wanted.type} credential, not ${credential.type}` });
       }
-    } else if (wanted?.required) {
-      errors.push({ nodeId: node.id, code: 'credential_required', message: `The node needs a ${wanted.type} credential` });
+    } else if (wanted?.required && !context.defaults?.has(wanted.type)) {
+      errors.push({ nodeId: node.id, code: 'credential_required', message: `The node needs a ${wanted.type} credential, and the org has no default one` });
     }
   }
 

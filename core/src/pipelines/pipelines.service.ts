@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { AuthenticatedCaller, UserCaller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { HttpError, invalid, notFound } from '../http/errors.js';
+import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { NodeTypeRegistry } from '../node-types/registry.js';
 import { EMPTY_GRAPH, isStructural, pinVersions, validateGraph, type Graph, type GraphError } from './graph.js';
 
@@ -40,6 +41,7 @@ export class PipelinesService {
     private readonly db: Database,
     private readonly audit: AuditService,
     private readonly registry: NodeTypeRegistry,
+    private readonly credentials: CredentialsService,
   ) {}
 
   /** Pipelines the caller may see: admins the org's, managers their groups', service accounts their groups'. */
@@ -101,33 +103,32 @@ export class PipelinesService {
   }
 
   /** Pins versions and refuses graphs that cannot even be a draft (cycles, unknown types, dangling edges). */
-  private async prepareDraft(caller: UserCaller, graph: Graph, stored: Graph = EMPTY_GRAPH): Promise<Graph> {
+  private async prepareDraft(caller: UserCaller, groupId: string, graph: Graph, stored: Graph = EMPTY_GRAPH): Promise<Graph> {
     this.checkTrust(caller, graph, stored);
     const pinned = pinVersions(graph, this.registry);
-    const structural = validateGraph(pinned, await this.validationContext(caller.principal.orgId)).filter(isStructural);
+    const structural = validateGraph(pinned, await this.validationContext(caller.principal.orgId, groupId)).filter(isStructural);
     if (structural.length) throw graphInvalid(structural);
     return pinned;
   }
 
-  async validationContext(orgId: string) {
-    const credentials = await this.db('credentials').where({ orgId }).select('id', 'type');
-    return { registry: this.registry, credentials: new Map(credentials.map((row: { id: string; type: string }) => [row.id, { type: row.type }])) };
+  async validationContext(orgId: string, groupId: string) {
+    return { registry: this.registry, ...(await this.credentials.usable(orgId, groupId)) };
   }
 
   async validate(caller: AuthenticatedCaller, id: string) {
     const pipeline = await this.find(caller, id);
-    const errors = validateGraph(pipeline.graph, await this.validationContext(caller.principal.orgId));
+    const errors = validateGraph(pipeline.graph, await this.validationContext(pipeline.orgId, pipeline.groupId));
     return { valid: errors.length === 0, errors };
   }
 
   /** Full validation of a graph about to run or be published: 400 with every error. */
-  async assertRunnable(orgId: string, graph: Graph): Promise<void> {
-    const errors = validateGraph(graph, await this.validationContext(orgId));
+  async assertRunnable(pipeline: { orgId: string; groupId: string }, graph: Graph): Promise<void> {
+    const errors = validateGraph(graph, await this.validationContext(pipeline.orgId, pipeline.groupId));
     if (errors.length) throw graphInvalid(errors);
   }
 
   async create(caller: UserCaller, input: { name: string; groupId: string; clientId?: string | null; description?: string | null; graph?: Graph }) {
-    const graph = await this.prepareDraft(caller, input.graph ?? EMPTY_GRAPH);
+    const graph = await this.prepareDraft(caller, input.groupId, input.graph ?? EMPTY_GRAPH);
     return this.db.transaction(async (trx) => {
       await this.checkGroupAndClient(trx, caller, input.groupId, input.clientId);
       const [row] = await trx('pipelines')
@@ -149,7 +150,7 @@ export class PipelinesService {
   async saveGraph(caller: UserCaller, id: string, graph: Graph) {
     return this.db.transaction(async (trx) => {
       const before = await this.find(caller, id, trx);
-      const pinned = await this.prepareDraft(caller, graph, before.graph);
+      const pinned = await this.prepareDraft(caller, before.groupId, graph, before.graph);
       const [row] = await trx('pipelines').where({ id }).update({ graph: JSON.stringify(pinned), updatedAt: trx.fn.now() }).returning('*');
       await this.audit.record(trx, caller, {
         orgId: row.orgId,
@@ -186,7 +187,7 @@ export class PipelinesService {
   async publish(caller: UserCaller, id: string) {
     return this.db.transaction(async (trx) => {
       const pipeline = await this.find(caller, id, trx);
-      await this.assertRunnable(pipeline.orgId, pipeline.graph);
+      await this.assertRunnable(pipeline, pipeline.graph);
       const version = (pipeline.latestVersion ?? 0) + 1;
       await trx('pipelineVersions').insert({ orgId: pipeline.orgId, pipelineId: id, version, graph: JSON.stringify(pipeline.graph), createdBy: caller.principal.userId });
       await trx('pipelines').where({ id }).update({ latestVersion: version, updatedAt: trx.fn.now() });

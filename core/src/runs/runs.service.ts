@@ -77,7 +77,7 @@ export class RunsService {
     let version: number | null = null;
     if (request.mode === 'test') {
       graph = pipeline.graph;
-      await this.pipelines.assertRunnable(pipeline.orgId, graph);
+      await this.pipelines.assertRunnable(pipeline, graph);
     } else {
       if (!pipeline.enabled) throw conflict('The pipeline is disabled');
       version = request.version ?? pipeline.latestVersion;

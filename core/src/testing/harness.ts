@@ -57,7 +57,8 @@ export interface TestResponse {
   body: any;
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** `logs`: where the server's log lines go (at `config.logLevel`), for tests that read them. */
+export async function startTestServer(overrides: Partial<Config> = {}, options: { logs?: pino.DestinationStream } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'piper-test-data-'));
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'test' }),
@@ -69,7 +70,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     masterKey: randomBytes(32).toString('base64'),
     ...overrides,
   };
-  const server = await startServer(config, pino({ level: config.logLevel }));
+  const server = await startServer(config, options.logs ? pino({ level: config.logLevel }, options.logs) : pino({ level: config.logLevel }));
   const request: TestServer['request'] = async (method, url, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;

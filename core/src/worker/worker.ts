@@ -5,9 +5,11 @@ import type { Json, ScriptRequest } from '@piper/sdk';
 import { Logger as QueueLogger, run as runGraphileWorker, type Runner } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { CredentialUnavailable, type CredentialsService } from '../credentials/credentials.service.js';
 import type { Database } from '../db/database.js';
 import { INTERRUPTED, NodeFailure, RunExecutor, type RunInfo, type RunOutcome } from '../engine/executor.js';
-import type { NodeTypeRegistry } from '../node-types/registry.js';
+import { Redactor } from '../engine/redactor.js';
+import type { NodeTypeRegistry, RegisteredNodeType } from '../node-types/registry.js';
 import type { GraphNode } from '../pipelines/graph.js';
 import type { EventBus } from '../runs/events.js';
 import { enqueueRun, RUN_TASK } from '../runs/queue.js';
@@ -29,6 +31,8 @@ export interface WorkerOptions {
   scripts?: ScriptRunner;
   /** Pool for attempt results; with PIPER_ATTEMPT_COMMIT=async its sessions skip waiting for the WAL flush. */
   attemptPool: pg.Pool;
+  /** Decrypts the credentials nodes name (or their org's default of the wanted type). */
+  credentials: Pick<CredentialsService, 'resolve'>;
 }
 
 /** What the worker needs of a container runner (sandbox/containers): one fresh container per call. */
@@ -200,7 +204,7 @@ export class Worker {
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
       const { sandbox } = await this.settings.forOrg(run.orgId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(sandbox, store), controller.signal);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(run, sandbox, store), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -234,8 +238,9 @@ export class Worker {
   }
 
   /** The engine's capabilities for one run; isolate limits are the org's, overridden per node. */
-  private executorOptions(orgLimits: IsolateLimits, store: PostgresRunStore) {
+  private executorOptions(run: RunInfo, orgLimits: IsolateLimits, store: PostgresRunStore) {
     const limits = (node: GraphNode) => ({ ...orgLimits, ...node.data?.settings?.sandbox });
+    const redactor = new Redactor();
     return {
       nodeType: (type: string, version: string) => this.registry.get(type, version),
       evaluate: (expressions: string[], scope: Record<string, Json>, node: GraphNode) => this.isolates.evaluate(expressions, scope, { limits: limits(node) }),
@@ -249,6 +254,7 @@ export class Worker {
             input: request.input,
             args: request.args,
             trust: request.trust ?? 'restricted',
+            env: request.env,
             limits: { ...SCRIPT_DEFAULTS, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}), ...(request.memoryMb ? { memoryMb: request.memoryMb } : {}) },
             signal,
             onLog: output,
@@ -257,11 +263,18 @@ export class Worker {
           return result.output;
         },
       }),
-      credentials: async (node: GraphNode) => {
-        if (node.data?.credentialId) throw new NodeFailure('Stored credentials cannot be resolved by this version of Piper', 'credentials_unavailable');
-        return undefined;
+      credentials: async (node: GraphNode, type: RegisteredNodeType) => {
+        try {
+          const credential = await this.options.credentials.resolve({ orgId: run.orgId, pipelineId: run.pipelineId, credentialId: node.data?.credentialId, wanted: type.definition.credential });
+          if (!credential) return undefined;
+          redactor.add(credential.secrets);
+          return credential.data;
+        } catch (error) {
+          if (error instanceof CredentialUnavailable) throw new NodeFailure(error.message, error.code);
+          throw error;
+        }
       },
-      redact: (text: string) => text,
+      redactor,
       emit: (event: Parameters<EventBus['publish']>[0]) => void this.events.publish(event),
       defaultTimeoutMs: this.options.defaultNodeTimeoutMs,
     };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './001_initial.js';
 import * as runLeases from './002_run_leases.js';
+import * as credentials from './003_credentials.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_run_leases': runLeases,
+  '003_credentials': credentials,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
