@@ -16,7 +16,7 @@ import type { EventBus } from './runs/events.js';
 import { RunsService } from './runs/runs.service.js';
 import path from 'node:path';
 import { ServiceAccountsService } from './service-accounts/service-accounts.service.js';
-import { SettingsService } from './settings/settings.service.js';
+import { SCRIPT_DEFAULTS, SettingsService } from './settings/settings.service.js';
 import { UsersService } from './users/users.service.js';
 
 export interface Services {
@@ -73,6 +73,6 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     pipelines,
     events,
     runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),
-    settings: new SettingsService(db, audit, { sandbox: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs } }),
+    settings: new SettingsService(db, audit, { sandbox: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs }, scripts: SCRIPT_DEFAULTS }),
   };
 }

@@ -76,4 +76,39 @@ describe('core.script in containers', { skip }, () => {
     assert.equal(run.status, 'canceled');
     assert.ok(Date.now() - started < 10_000);
   });
+
+  it("gives the script its node's credential as environment variables and redacts the secret from logs and output", async () => {
+    const secret = `script-secret-${Date.now()}`;
+    const credential = await server.request('POST', '/api/credentials', {
+      token: driver.token,
+      body: { name: `script-${Date.now()}`, type: 'core.httpAuth', data: { kind: 'bearer', token: secret } },
+    });
+    assert.equal(credential.status, 201);
+    const code = 'cat > /dev/null; echo "token is $CREDENTIAL_TOKEN"; echo "{\\"token\\": \\"$CREDENTIAL_TOKEN\\", \\"length\\": ${#CREDENTIAL_TOKEN}, \\"kind\\": \\"$CREDENTIAL_KIND\\"}"';
+    const graph = { nodes: [node('script', 'core.script', { language: 'bash', code }, { credentialId: credential.body.id })], edges: [] };
+    const run = await driver.run(graph);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.deepEqual(run.output, { token: '********', length: secret.length, kind: 'bearer' });
+    const logs = await server.request('GET', `/api/runs/${run.id}/logs`, { token: driver.token });
+    assert.ok(logs.body.some((line: { line: string }) => line.line === 'token is ********'), JSON.stringify(logs.body));
+    const stored = JSON.stringify(await Promise.all(['runs', 'nodeRuns', 'nodeAttempts', 'runLogs'].map((table) => server.services.db(table).select())));
+    assert.ok(!stored.includes(secret), 'the secret is in no run record');
+  });
+
+  it("applies the org's default container limits, which a node's args override", async () => {
+    const admin = driver.token;
+    assert.equal((await server.request('PATCH', '/api/settings', { token: admin, body: { scripts: { memoryMb: 96, pids: 64 } } })).status, 200);
+    try {
+      // cgroup v2 or v1, whichever the engine runs.
+      const read = (v2: string, v1: string) => `$(cat /sys/fs/cgroup/${v2} 2>/dev/null || cat /sys/fs/cgroup/${v1})`;
+      const code = `cat > /dev/null; echo "{\\"memory\\": ${read('memory.max', 'memory/memory.limit_in_bytes')}, \\"pids\\": ${read('pids.max', 'pids/pids.max')}}"`;
+      const orgDefaults = await driver.run({ nodes: [node('script', 'core.script', { language: 'bash', code })], edges: [] });
+      assert.equal(orgDefaults.status, 'succeeded', JSON.stringify(orgDefaults.error));
+      assert.deepEqual(orgDefaults.output, { memory: 96 * 1024 * 1024, pids: 64 });
+      const overridden = await driver.run({ nodes: [node('script', 'core.script', { language: 'bash', code, memoryMb: 128 })], edges: [] });
+      assert.deepEqual(overridden.output, { memory: 128 * 1024 * 1024, pids: 64 });
+    } finally {
+      await server.request('PATCH', '/api/settings', { token: admin, body: { scripts: { memoryMb: 256, pids: 256 } } });
+    }
+  });
 });

@@ -126,6 +126,8 @@ describe('bad input', () => {
     ['PATCH', '/api/settings', { sandbox: { memoryMb: 4 } }],
     ['PATCH', '/api/settings', { sandbox: { timeoutMs: 'long' } }],
     ['PATCH', '/api/settings', {}],
+    ['PATCH', '/api/settings', { scripts: { cpus: 0 } }],
+    ['PATCH', '/api/settings', { scripts: { pids: 'many' } }],
     ['GET', '/api/runs?limit=0', undefined],
     ['GET', '/api/runs/:run/logs?limit=-1', undefined],
     ['POST', '/api/credentials', { name: 'c', type: 'core.httpAuth' }],

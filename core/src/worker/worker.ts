@@ -15,7 +15,7 @@ import type { EventBus } from '../runs/events.js';
 import { enqueueRun, RUN_TASK } from '../runs/queue.js';
 import { LeaseLost, PostgresRunStore } from '../runs/run-store.js';
 import type { IsolateLimits, IsolatePool } from '../sandbox/isolate-pool.js';
-import type { SettingsService } from '../settings/settings.service.js';
+import type { OrgSettings, SettingsService } from '../settings/settings.service.js';
 
 export interface WorkerOptions {
   /** Runs executed at once by this worker. */
@@ -49,9 +49,6 @@ export interface ScriptRunner {
     onLog?(stream: 'stdout' | 'stderr', line: string): void;
   }): Promise<{ output: Json; files: Array<{ name: string; data: Buffer }> }>;
 }
-
-/** Defaults of script containers; a node's args override time and memory. */
-const SCRIPT_DEFAULTS = { timeoutMs: 300_000, memoryMb: 256, cpus: 1, pids: 256 };
 
 interface ClaimedRun extends RunInfo {
   lease: number;
@@ -203,8 +200,7 @@ export class Worker {
     let outcome: RunOutcome;
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
-      const { sandbox } = await this.settings.forOrg(run.orgId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(run, sandbox, store), controller.signal);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(run, await this.settings.forOrg(run.orgId), store), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -237,9 +233,9 @@ export class Worker {
     this.active.delete(runId);
   }
 
-  /** The engine's capabilities for one run; isolate limits are the org's, overridden per node. */
-  private executorOptions(run: RunInfo, orgLimits: IsolateLimits, store: PostgresRunStore) {
-    const limits = (node: GraphNode) => ({ ...orgLimits, ...node.data?.settings?.sandbox });
+  /** The engine's capabilities for one run; sandbox limits are the org's, overridden per node. */
+  private executorOptions(run: RunInfo, settings: OrgSettings, store: PostgresRunStore) {
+    const limits = (node: GraphNode): IsolateLimits => ({ ...settings.sandbox, ...node.data?.settings?.sandbox });
     const redactor = new Redactor();
     return {
       nodeType: (type: string, version: string) => this.registry.get(type, version),
@@ -255,7 +251,7 @@ export class Worker {
             args: request.args,
             trust: request.trust ?? 'restricted',
             env: request.env,
-            limits: { ...SCRIPT_DEFAULTS, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}), ...(request.memoryMb ? { memoryMb: request.memoryMb } : {}) },
+            limits: { ...settings.scripts, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}), ...(request.memoryMb ? { memoryMb: request.memoryMb } : {}) },
             signal,
             onLog: output,
           });
