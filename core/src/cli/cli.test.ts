@@ -1,6 +1,7 @@
 /**
  * The processes a user runs: `npm start` on the embedded database (persistent, stopped cleanly
- * on SIGTERM), a refusal to start with another master key, and `npm run reset`.
+ * on SIGTERM), a refusal to start with another master key, `npm run reset` and
+ * `npm run rotate-master-key`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -101,5 +102,32 @@ describe('npm start on the embedded database', () => {
     const malformed = run('start.ts', { PIPER_MASTER_KEY: 'too-short' });
     assert.equal(await malformed.exit, 1);
     assert.match(malformed.output(), /PIPER_MASTER_KEY must be 32 bytes/);
+  });
+
+  it('rotates the master key: the key file is replaced, credentials still decrypt, the old key is refused', async () => {
+    const keyFile = path.join(dataDir, 'master.key');
+    const server = run('start.ts');
+    await waitHealthy(server);
+    const token = await login('admin@acme.test');
+    const created = await api('POST', '/api/credentials', token, { name: `rotated-${Date.now()}`, type: 'core.httpAuth', data: { kind: 'basic', username: 'ann', password: 'rotate-me' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await stop(server);
+
+    const oldKey = fs.readFileSync(keyFile, 'utf8').trim();
+    const rotate = run('rotate-master-key.ts');
+    assert.equal(await rotate.exit, 0, rotate.output());
+    const newKey = fs.readFileSync(keyFile, 'utf8').trim();
+    assert.notEqual(newKey, oldKey);
+    assert.ok(!fs.existsSync(`${keyFile}.next`));
+
+    const restarted = run('start.ts');
+    await waitHealthy(restarted);
+    const read = await api('GET', `/api/credentials/${created.body.id}`, await login('admin@acme.test'));
+    assert.deepEqual(read.body.data, { kind: 'basic', username: 'ann', password: '********' });
+    await stop(restarted);
+
+    const stale = run('start.ts', { PIPER_MASTER_KEY: oldKey });
+    assert.equal(await stale.exit, 1);
+    assert.match(stale.output(), /master key does not match/);
   });
 });
