@@ -29,9 +29,19 @@ export interface ArtifactRef {
   size: number;
 }
 
+/** An artifact with its content, as `ctx.files.read` answers it. */
+export interface ArtifactContent extends ArtifactRef {
+  data: Uint8Array;
+}
+
 export interface NodeFiles {
   /** Stores a file as an artifact of this attempt; clients can download it from the run. */
   write(name: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, contentType?: string): Promise<ArtifactRef>;
+  /**
+   * Reads an artifact of this run: the `ArtifactRef` an earlier node returned (or its id).
+   * Rejects when the run has no such artifact.
+   */
+  read(artifact: ArtifactRef | string): Promise<ArtifactContent>;
 }
 
 export interface ScriptRequest {

@@ -1,4 +1,4 @@
-import { isBranch, type AnyNodeDefinition, type ArtifactRef, type Json, type JSONSchema, type NodeContext } from './index.js';
+import { isBranch, type AnyNodeDefinition, type ArtifactContent, type ArtifactRef, type Json, type JSONSchema, type NodeContext } from './index.js';
 
 export interface MockContext extends NodeContext {
   /** Every line the handler logged, in order. */
@@ -8,12 +8,15 @@ export interface MockContext extends NodeContext {
 }
 
 /**
- * A context for unit tests of a handler: logs and files are kept in memory. Pass `sandbox`
+ * A context for unit tests of a handler: logs and files are kept in memory, and `files.read`
+ * answers the files written through it (write an input file first, then pass `{ files: ctx.files }`
+ * to `runNode`). Pass `sandbox`
  * to test a handler that runs user code; the real isolate lives in the Piper server.
  */
 export function createMockContext(overrides: Partial<NodeContext> = {}): MockContext {
   const logs: MockContext['logs'] = [];
   const writtenFiles: MockContext['writtenFiles'] = new Map();
+  const filesById = new Map<string, ArtifactContent>();
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Json) => void logs.push({ level, message, ...(data === undefined ? {} : { data }) });
   return {
     runId: 'run-test',
@@ -29,7 +32,15 @@ export function createMockContext(overrides: Partial<NodeContext> = {}): MockCon
         else for await (const chunk of data) chunks.push(Buffer.from(chunk));
         const content = Buffer.concat(chunks);
         writtenFiles.set(name, { contentType, data: content });
-        return { id: `file-${writtenFiles.size}`, name, contentType, size: content.length };
+        const ref = { id: `file-${filesById.size + 1}`, name, contentType, size: content.length };
+        filesById.set(ref.id, { ...ref, data: content });
+        return ref;
+      },
+      async read(artifact) {
+        const id = typeof artifact === 'string' ? artifact : artifact.id;
+        const found = filesById.get(id);
+        if (!found) throw new Error(`This run has no artifact ${id}`);
+        return { ...found, data: Buffer.from(found.data) };
       },
     },
     sandbox: {

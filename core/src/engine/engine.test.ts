@@ -35,6 +35,16 @@ before(async () => {
             return { file, input };
           },
         }),
+        defineNode({
+          type: 'test.readFile',
+          version: '1.0.0',
+          name: 'Read a file',
+          args: { type: 'object', required: ['file'], properties: { file: {} } } as const,
+          async handler(_input, args, ctx) {
+            const file = await ctx.files.read(args.file as string);
+            return { name: file.name, contentType: file.contentType, size: file.size, text: Buffer.from(file.data).toString('utf8') };
+          },
+        }),
       ],
     }),
   );
@@ -275,5 +285,18 @@ describe('scale, logs and artifacts', () => {
     assert.equal(download.status, 200);
     assert.equal(download.body, 'hello world');
     assert.match(download.headers.get('content-disposition') ?? '', /report\.txt/);
+  });
+
+  it('lets a node read a file an earlier node of the run wrote, and no other run\'s', async () => {
+    const run = await driver.run({
+      nodes: [node('write', 'test.writeFile', { name: 'in.txt', text: 'from {{ who }}' }), node('read', 'test.readFile', { file: '{{ file }}' })],
+      edges: [edge('write', 'read')],
+    }, { who: 'the first node' });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.deepEqual(run.output, { name: 'in.txt', contentType: 'text/plain', size: 19, text: 'from the first node' });
+    const otherRunsFile = (nodeOf(run, 'write').output as { file: { id: string } }).file.id;
+    const stranger = await driver.run({ nodes: [node('read', 'test.readFile', { file: otherRunsFile })], edges: [] });
+    assert.equal(stranger.status, 'failed');
+    assert.match(nodeOf(stranger, 'read').error?.message ?? '', /This run has no artifact/);
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBranch, type ArtifactRef, type Json, type NodeContext, type NodeLogger, type NodeSandbox } from '@piper/sdk';
+import { isBranch, type ArtifactContent, type ArtifactRef, type Json, type NodeContext, type NodeLogger, type NodeSandbox } from '@piper/sdk';
 import type { Graph, GraphEdge, GraphNode } from '../pipelines/graph.js';
 import type { RegisteredNodeType } from '../node-types/registry.js';
 import type { Redactor } from './redactor.js';
@@ -65,6 +65,8 @@ export interface RunStore {
   nodesFinished(nodeIds: string[], status: 'skipped' | 'canceled'): Promise<void>;
   appendLogs(lines: LogLine[]): Promise<void>;
   writeArtifact(nodeId: string, attempt: number, name: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, contentType: string): Promise<ArtifactRef>;
+  /** An artifact of this run with its content; rejects when the run has none of that id. */
+  readArtifact(id: string): Promise<ArtifactContent>;
 }
 
 export type RunEvent =
@@ -416,7 +418,10 @@ export class RunExecutor {
       idempotencyKey: `${this.run.id}:${nodeId}`,
       signal,
       log: logger,
-      files: { write: (name, data, contentType = 'application/octet-stream') => this.store.writeArtifact(nodeId, attempt, name, data, contentType) },
+      files: {
+        write: (name, data, contentType = 'application/octet-stream') => this.store.writeArtifact(nodeId, attempt, name, data, contentType),
+        read: (artifact) => this.store.readArtifact(typeof artifact === 'string' ? artifact : artifact?.id),
+      },
       sandbox: this.options.sandbox(node, signal, (stream, line) => log(stream)(line), attempt),
     };
   }

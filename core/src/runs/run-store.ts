@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArtifactRef, Json } from '@piper/sdk';
+import type { ArtifactContent, ArtifactRef, Json } from '@piper/sdk';
 import type pg from 'pg';
 import type { Database } from '../db/database.js';
 import type { AttemptRecord, LogLine, NodeState, RunStore } from '../engine/executor.js';
@@ -33,6 +33,7 @@ const ATTEMPT_FINISHED_SQL = `
   on conflict (node_run_id, attempt) do update set status = excluded.status, output = excluded.output, error = excluded.error, finished_at = excluded.finished_at
   returning 1`;
 const MAX_LOG_LINE = 16 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The engine's persistence in PostgreSQL. Every write is fenced by the run's lease, so a
@@ -171,5 +172,13 @@ export class PostgresRunStore implements RunStore {
     const safeName = path.basename(name).replace(/[^\w.\- ]/g, '_').slice(0, 200) || 'file';
     await this.db('artifacts').insert({ id, orgId: this.run.orgId, runId: this.run.id, nodeId, attempt, name: safeName, contentType, size, storagePath: relative });
     return { id, name: safeName, contentType, size };
+  }
+
+  /** An artifact of this run only: a handler cannot read another run's files by guessing ids. */
+  async readArtifact(id: string): Promise<ArtifactContent> {
+    const artifact = typeof id === 'string' && UUID.test(id) ? await this.db('artifacts').where({ id, runId: this.run.id, orgId: this.run.orgId }).first() : undefined;
+    if (!artifact) throw new Error(`This run has no artifact ${typeof id === 'string' ? JSON.stringify(id) : 'of that reference'}`);
+    const data = await fs.readFile(path.join(this.artifactsDir, artifact.storagePath));
+    return { id: artifact.id, name: artifact.name, contentType: artifact.contentType, size: artifact.size, data };
   }
 }
