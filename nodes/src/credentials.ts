@@ -1,4 +1,5 @@
 import { defineCredentialType } from '@piper/sdk';
+import { requestToken, type HttpAuth } from './http-auth.js';
 
 export const httpAuthCredential = defineCredentialType({
   type: 'core.httpAuth',
@@ -9,14 +10,21 @@ export const httpAuthCredential = defineCredentialType({
     properties: {
       kind: { type: 'string', enum: ['bearer', 'basic', 'header', 'oauth2ClientCredentials'] },
       token: { type: 'string' },
-      username: { type: 'string' },
+      username: { type: 'string', pattern: '^[^:]*$', description: 'HTTP Basic allows no colon in the user name' },
       password: { type: 'string' },
       headerName: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
       headerValue: { type: 'string' },
       tokenUrl: { type: 'string', format: 'uri' },
       clientId: { type: 'string' },
       clientSecret: { type: 'string' },
-      scope: { type: 'string' },
+      scope: { type: 'string', description: 'Space-separated scopes to ask for' },
+      audience: { type: 'string', description: 'The API the token is for, where the provider asks for one (Auth0, for example)' },
+      clientAuthentication: {
+        type: 'string',
+        enum: ['basic', 'body'],
+        default: 'basic',
+        description: 'How the client id and secret reach the token endpoint: HTTP Basic, or in the form body',
+      },
     },
     allOf: [
       { if: { properties: { kind: { const: 'bearer' } } }, then: { required: ['token'] } },
@@ -27,6 +35,16 @@ export const httpAuthCredential = defineCredentialType({
   } as const,
   ui: { token: { 'ui:widget': 'password' }, password: { 'ui:widget': 'password' }, headerValue: { 'ui:widget': 'password' }, clientSecret: { 'ui:widget': 'password' } },
   secretFields: ['token', 'password', 'headerValue', 'clientSecret'],
+  async test(data, { signal }) {
+    const auth = data as HttpAuth;
+    if (auth.kind !== 'oauth2ClientCredentials') return { ok: true, message: 'Well-formed; the server it is sent to checks it on each request' };
+    try {
+      const token = await requestToken(auth, signal);
+      return { ok: true, message: `The token endpoint issued a token valid for about ${Math.max(1, Math.round((token.expiresAt - Date.now()) / 1000))} s` };
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+  },
 });
 
 export const webhookSecretCredential = defineCredentialType({
