@@ -57,7 +57,7 @@ export const csvParseNode = defineNode({
   ui: {
     'ui:order': ['text', 'file', 'encoding', 'header', 'delimiter', 'quote', 'trim', 'skipEmptyLines', 'relaxColumnCount', 'castNumbers', 'maxRows'],
     text: { 'ui:widget': 'textarea', 'ui:options': { rows: 6 } },
-    delimiter: { 'ui:widget': '@piper/plugin-files/delimiter' },
+    delimiter: { 'ui:widget': '@piper/plugin-files/delimiter', 'ui:options': { auto: true } },
   },
   async handler(input, args, ctx) {
     const { text, from } = await readSource({ text: args.text, file: args.file, encoding: args.encoding as Encoding | undefined }, input, ctx);
