@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runNode } from '@piper/sdk/testing';
@@ -8,23 +7,14 @@ import plugin, { closePools } from './index.js';
 import { postgresConnectionCredential, type PostgresConnection } from './connection.js';
 import { openPoolCount } from './pools.js';
 import { queryNode } from './query.node.js';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database.test-helper.js';
 
-const adminUrl = process.env.PIPER_TEST_DATABASE_URL;
-const suffix = randomBytes(5).toString('hex');
-const database = `plugin_pg_${suffix}`;
-const role = `plugin_pg_${suffix}`;
-const password = `pw-${randomBytes(12).toString('hex')}`;
+let scratch: ScratchDatabase;
 let credentials: PostgresConnection;
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+let database: string;
+let role: string;
+let password: string;
+const admin = <T>(work: (client: pg.Client) => Promise<T>) => scratch.admin(work);
 
 const query = (args: Partial<Parameters<typeof queryNode.handler>[1]>, ctx: { signal?: AbortSignal } = {}, connection = credentials) =>
   runNode(queryNode, { args, credentials: connection, ctx });
@@ -33,22 +23,14 @@ const query = (args: Partial<Parameters<typeof queryNode.handler>[1]>, ctx: { si
 const testCredential = (data: PostgresConnection, ctx: { signal: AbortSignal }) => postgresConnectionCredential.test!(data as never, ctx);
 
 before(async () => {
-  assert.ok(adminUrl, 'PIPER_TEST_DATABASE_URL is not set: run these tests through node scripts/test.mjs, which starts PostgreSQL');
-  await admin(async (client) => {
-    await client.query(`create role ${role} login password '${password}'`);
-    await client.query(`create database ${database} owner ${role}`);
-  });
-  const url = new URL(adminUrl);
-  credentials = { host: url.hostname, port: Number(url.port), database, user: role, password };
+  scratch = await createScratchDatabase();
+  credentials = scratch.credentials;
+  ({ database, user: role, password } = scratch.credentials);
 });
 
 after(async () => {
   await closePools();
-  if (!adminUrl) return;
-  await admin(async (client) => {
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.query(`drop role if exists ${role}`);
-  });
+  await scratch?.drop();
 });
 
 describe('postgres.connection', () => {
