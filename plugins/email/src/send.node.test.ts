@@ -1,61 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createMockContext, runNode } from '@piper/sdk/testing';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import plugin from './index.js';
 import { sendNode } from './send.node.js';
 import { smtpCredential, type SmtpAccount } from './smtp.js';
+import { PASSWORD, startSmtp, USER, type Received } from './smtp-server.test-helper.js';
 
-const USER = 'mailer';
-const PASSWORD = 'smtp-pass-9f2c7e';
-
-interface Received {
-  from: string | false;
-  to: string[];
-  mail: ParsedMail;
-  raw: string;
-}
 let received: Received[] = [];
-
-/** A real SMTP server on the loopback: it checks the login, refuses one recipient, and keeps what it receives. */
-function startSmtp(options: { starttls: boolean }): Promise<{ server: SMTPServer; port: number }> {
-  const server = new SMTPServer({
-    secure: false,
-    ...(options.starttls ? {} : { disabledCommands: ['STARTTLS'] }),
-    allowInsecureAuth: true,
-    authMethods: ['PLAIN', 'LOGIN'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === USER && auth.password === PASSWORD) return callback(null, { user: auth.username });
-      return callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
-    },
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('nobody@')) return callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
-      return callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', async () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ from: session.envelope.mailFrom && session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address), mail: await simpleParser(raw), raw });
-        callback();
-      });
-    },
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as AddressInfo).port })));
-}
-
 let plain: { server: SMTPServer; port: number };
 let tls: { server: SMTPServer; port: number };
 let account: SmtpAccount;
 
 before(async () => {
-  plain = await startSmtp({ starttls: false });
-  tls = await startSmtp({ starttls: true });
+  plain = await startSmtp({ starttls: false, received: (message) => received.push(message) });
+  tls = await startSmtp({ starttls: true, received: (message) => received.push(message) });
   account = { host: '127.0.0.1', port: plain.port, user: USER, password: PASSWORD, from: 'Piper Reports <reports@acme.example>' };
 });
 after(async () => {
