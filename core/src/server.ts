@@ -9,6 +9,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { credentialsRoutes } from './credentials/credentials.routes.js';
+import { Scheduler } from './triggers/scheduler.js';
+import { triggersRoutes } from './triggers/triggers.routes.js';
 import type { Config } from './config/config.js';
 import { loadMasterKey, masterKeyCheck, sameCheck } from './config/master-key.js';
 import { connect, migrate, type Database } from './db/database.js';
@@ -55,6 +57,7 @@ export const routes: readonly AnyRoute[] = [
   ...pipelinesRoutes,
   ...runsRoutes,
   ...settingsRoutes,
+  ...triggersRoutes,
 ];
 
 export interface DatabaseHandle {
@@ -210,6 +213,9 @@ export async function startServer(config: Config, logger = createLogger(config))
       });
       await worker.start();
       closers.push(() => worker!.stop());
+      const scheduler = new Scheduler(db, services.runs, logger);
+      scheduler.start();
+      closers.push(() => scheduler.stop());
     }
 
     const { app, router } = createApp({ services, routes, logger });

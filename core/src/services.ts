@@ -17,6 +17,7 @@ import { RunsService } from './runs/runs.service.js';
 import path from 'node:path';
 import { ServiceAccountsService } from './service-accounts/service-accounts.service.js';
 import { SCRIPT_DEFAULTS, SettingsService } from './settings/settings.service.js';
+import { WebhookReceiver } from './triggers/webhooks.js';
 import { UsersService } from './users/users.service.js';
 
 export interface Services {
@@ -37,6 +38,7 @@ export interface Services {
   runs: RunsService;
   events: EventBus;
   settings: SettingsService;
+  webhooks: WebhookReceiver;
   openapi(): unknown;
 }
 
@@ -56,7 +58,7 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
   const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
   const credentials = new CredentialsService(db, audit, registry, masterKey);
   const pipelines = new PipelinesService(db, audit, registry, credentials);
-  return {
+  const services: Omit<Services, 'openapi' | 'webhooks'> = {
     db,
     config,
     logger,
@@ -75,4 +77,5 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),
     settings: new SettingsService(db, audit, { sandbox: { memoryMb: config.isolateMemoryMb, timeoutMs: config.isolateTimeoutMs }, scripts: SCRIPT_DEFAULTS }),
   };
+  return { ...services, webhooks: new WebhookReceiver(services) };
 }

@@ -53,8 +53,16 @@ export const webhookSecretCredential = defineCredentialType({
   schema: {
     type: 'object',
     required: ['secret'],
-    properties: { secret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$', description: 'Standard Webhooks secret: whsec_ followed by base64' } },
+    properties: {
+      secret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$', description: 'Standard Webhooks secret: whsec_ followed by base64' },
+      previousSecrets: {
+        type: 'array',
+        maxItems: 5,
+        items: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$' },
+        description: 'Secrets still accepted while senders move to the new one (rotation)',
+      },
+    },
   } as const,
   ui: { secret: { 'ui:widget': 'password' } },
-  secretFields: ['secret'],
+  secretFields: ['secret', 'previousSecrets'],
 });

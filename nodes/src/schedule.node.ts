@@ -11,8 +11,9 @@ export const scheduleNode = defineNode({
     required: ['cron'],
     additionalProperties: false,
     properties: {
-      cron: { type: 'string', minLength: 9, maxLength: 200, title: 'Cron expression', examples: ['*/5 * * * *'] },
-      timezone: { type: 'string', default: 'UTC', title: 'Time zone' },
+      cron: { type: 'string', minLength: 9, maxLength: 200, title: 'Cron expression', description: '5 fields, or 6 with seconds first', examples: ['*/5 * * * *'] },
+      timezone: { type: 'string', default: 'UTC', title: 'Time zone', examples: ['Europe/Paris'] },
+      catchUp: { type: 'boolean', default: false, title: 'Catch up', description: 'After downtime, fire every missed tick (at most 100) instead of only the next one' },
     },
   } as const,
   inputs: [],

@@ -284,6 +284,16 @@ Object.assign(MUTATIONS, {
       return { entityId: (await call('POST', `/api/pipelines/${pipeline.id}/runs`, { mode: 'test' })).id };
     },
   },
+  'POST /hooks/:orgSlug/*path': {
+    action: 'run.created',
+    entityType: 'run',
+    run: async () => {
+      const path = `audited-${unique()}`;
+      const pipeline = await newPipeline({ nodes: [{ id: 'hook', type: 'core.webhook', data: { args: { path } } }], edges: [] });
+      await call('POST', `/api/pipelines/${pipeline.id}/versions`);
+      return { entityId: (await call('POST', `/hooks/acme/${path}`, { any: 'body' }, null)).runId };
+    },
+  },
   'POST /api/runs/:id/cancel': {
     action: 'run.cancel_requested',
     entityType: 'run',

@@ -55,6 +55,12 @@ const freshCredential = async (org: Org) =>
 
 const SET_GRAPH = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
 const freshPipeline = async (org: Org, graph: unknown = SET_GRAPH) => asAdmin(org, 'POST', '/api/pipelines', { name: `p-${unique()}`, groupId: await defaultGroup(org), graph });
+async function webhookPipeline(org: Org) {
+  const path = `hook-${unique()}`;
+  const pipeline = await freshPipeline(org, { nodes: [{ id: 'hook', type: 'core.webhook', data: { args: { path } } }], edges: [] });
+  await asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/versions`);
+  return { orgSlug: org, path };
+}
 async function publishedPipeline(org: Org) {
   const pipeline = await freshPipeline(org);
   await asAdmin(org, 'POST', `/api/pipelines/${pipeline.id}/versions`);
@@ -163,6 +169,9 @@ const MATRIX: Record<string, Cell> = {
   'POST /api/pipelines/:id/versions': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 201, 201, 201, F], other: [A, F, N, N, N, F] },
   'GET /api/pipelines/:id/versions': { params: async (org) => ({ id: (await publishedPipeline(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
   'GET /api/pipelines/:id/versions/:version': { params: async (org) => ({ id: (await publishedPipeline(org)).id, version: '1' }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  'GET /api/pipelines/:id/triggers': { params: async (org) => ({ id: (await freshPipeline(org)).id }), own: [A, F, 200, 200, 200, F], other: [A, F, N, N, N, F] },
+  // Webhooks are public: the path (and a signature, when the node has a secret) is the access rule.
+  'POST /hooks/:orgSlug/*path': { params: webhookPipeline, body: () => ({}), own: [202, 202, 202, 202, 202, 202], other: [202, 202, 202, 202, 202, 202] },
   'POST /api/pipelines/:id/runs': { params: async (org) => ({ id: (await freshPipeline(org)).id }), body: () => ({ mode: 'test' }), own: [A, F, 202, 202, 202, 202], other: [A, F, N, N, N, N] },
 
   // Runs made by an admin in test mode: clients read only production runs made for them, service accounts only their own.
@@ -215,7 +224,7 @@ describe('authorization matrix', () => {
         const actual: number[] = [];
         for (const actor of ACTORS) {
           const params = cell.params ? await cell.params(org) : {};
-          const url = path.replace(/:(\w+)/g, (_, name: string) => params[name]!);
+          const url = path.replace(/[:*](\w+)/g, (_, name: string) => params[name]!);
           const token = actor === 'anonymous' ? null : await tokenFor(actor, cell.throwaway ?? false);
           const response = await server.request(method, url, { token, body: cell.body?.(actor) });
           actual.push(response.status);

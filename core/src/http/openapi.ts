@@ -10,8 +10,8 @@ const errorSchema = {
 export function buildOpenApi(routes: readonly AnyRoute[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const parameters = [...r.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+    const path = r.path.replace(/[:*](\w+)/g, '{$1}');
+    const parameters = [...r.path.matchAll(/[:*](\w+)/g)].map(([, name]) => ({
       name,
       in: 'path',
       required: true,

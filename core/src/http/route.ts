@@ -26,7 +26,9 @@ type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${i
   ? Name | ParamNames<`/${Rest}`>
   : Path extends `${string}:${infer Name}`
     ? Name
-    : never;
+    : Path extends `${string}/*${infer Name}`
+      ? Name
+      : never;
 
 export interface RouteRequest<B, Q, P extends string, C extends Caller> {
   caller: C;

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { HttpError, invalid, notFound } from '../http/errors.js';
 import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { NodeTypeRegistry } from '../node-types/registry.js';
+import { syncTriggers, triggerErrors } from '../triggers/sync.js';
 import { EMPTY_GRAPH, isStructural, pinVersions, validateGraph, type Graph, type GraphError } from './graph.js';
 
 export interface PipelineRow {
@@ -117,13 +118,13 @@ export class PipelinesService {
 
   async validate(caller: AuthenticatedCaller, id: string) {
     const pipeline = await this.find(caller, id);
-    const errors = validateGraph(pipeline.graph, await this.validationContext(pipeline.orgId, pipeline.groupId));
+    const errors = [...validateGraph(pipeline.graph, await this.validationContext(pipeline.orgId, pipeline.groupId)), ...triggerErrors(pipeline.graph)];
     return { valid: errors.length === 0, errors };
   }
 
   /** Full validation of a graph about to run or be published: 400 with every error. */
   async assertRunnable(pipeline: { orgId: string; groupId: string }, graph: Graph): Promise<void> {
-    const errors = validateGraph(graph, await this.validationContext(pipeline.orgId, pipeline.groupId));
+    const errors = [...validateGraph(graph, await this.validationContext(pipeline.orgId, pipeline.groupId)), ...triggerErrors(graph)];
     if (errors.length) throw graphInvalid(errors);
   }
 
@@ -169,6 +170,7 @@ export class PipelinesService {
       const before = await this.find(caller, id, trx);
       await this.checkGroupAndClient(trx, caller, undefined, changes.clientId);
       const [row] = await trx('pipelines').where({ id }).update({ ...changes, updatedAt: trx.fn.now() }).returning('*');
+      if (changes.enabled !== undefined && changes.enabled !== before.enabled) await syncTriggers(trx, id);
       const { graph: _before, ...beforeMeta } = present(before);
       const { graph: _after, ...afterMeta } = present(row);
       await this.audit.record(trx, caller, { orgId: row.orgId, action: 'pipeline.updated', entityType: 'pipeline', entityId: id, before: beforeMeta, after: afterMeta });
@@ -180,6 +182,7 @@ export class PipelinesService {
     await this.db.transaction(async (trx) => {
       const before = await this.find(caller, id, trx);
       await trx('pipelines').where({ id }).update({ deletedAt: trx.fn.now(), enabled: false });
+      await syncTriggers(trx, id);
       await this.audit.record(trx, caller, { orgId: before.orgId, action: 'pipeline.deleted', entityType: 'pipeline', entityId: id, before: { name: before.name } });
     });
   }
@@ -191,6 +194,8 @@ export class PipelinesService {
       const version = (pipeline.latestVersion ?? 0) + 1;
       await trx('pipelineVersions').insert({ orgId: pipeline.orgId, pipelineId: id, version, graph: JSON.stringify(pipeline.graph), createdBy: caller.principal.userId });
       await trx('pipelines').where({ id }).update({ latestVersion: version, updatedAt: trx.fn.now() });
+      // The new version takes over the pipeline's webhooks and schedules, or the publication fails.
+      await syncTriggers(trx, id);
       await this.audit.record(trx, caller, { orgId: pipeline.orgId, action: 'pipeline.published', entityType: 'pipeline', entityId: id, after: { version } });
       return { version };
     });

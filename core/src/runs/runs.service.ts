@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Json } from '@piper/sdk';
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/audit.service.js';
-import type { AuthenticatedCaller } from '../auth/caller.js';
+import type { AuthenticatedCaller, Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { conflict, forbidden, invalid, notFound } from '../http/errors.js';
 import { decodeCursor, encodeCursor } from '../http/pagination.js';
@@ -103,10 +103,12 @@ export class RunsService {
    * this resolves the run is committed and will execute; if it fails nothing was stored.
    */
   async insertRun(
-    caller: AuthenticatedCaller,
+    caller: Caller,
     run: { orgId: string; pipelineId: string; version: number | null; mode: 'test' | 'production'; trigger: string; graph: Graph; input: Json; clientId: string | null; retryOf?: string },
     reuse: Array<{ nodeId: string; output: Json; handle: string | null; input: Json }> = [],
+    db: Knex | Knex.Transaction = this.db,
   ) {
+    // Without a principal the run comes from a trigger (a webhook, a schedule): the system made it.
     const principal = caller.principal;
     const reused = new Map(reuse.map((node) => [node.nodeId, node]));
     const nodes = run.graph.nodes.map((node) => {
@@ -120,8 +122,9 @@ export class RunsService {
       action: run.retryOf ? 'run.retried' : 'run.created',
       entityType: 'run',
       after: { pipelineId: run.pipelineId, mode: run.mode, version: run.version, trigger: run.trigger, retryOf: run.retryOf ?? null },
+      ...(principal ? {} : { actor: { type: 'system' as const, id: null } }),
     });
-    const { rows } = await this.db.raw(
+    const { rows } = await db.raw(
       `with run as (
          insert into runs (org_id, pipeline_id, version, mode, status, trigger, graph, input, client_id, retry_of, created_by_type, created_by_id)
          values (:orgId, :pipelineId, :version, :mode, 'queued', :trigger, cast(:graph as jsonb), cast(:input as jsonb), :clientId, :retryOf, :createdByType, :createdById)
@@ -150,8 +153,8 @@ export class RunsService {
         input: JSON.stringify(run.input),
         clientId: run.clientId,
         retryOf: run.retryOf ?? null,
-        createdByType: principal.kind === 'service' ? 'service' : 'user',
-        createdById: principal.kind === 'service' ? principal.serviceAccountId : principal.userId,
+        createdByType: !principal ? 'system' : principal.kind === 'service' ? 'service' : 'user',
+        createdById: !principal ? null : principal.kind === 'service' ? principal.serviceAccountId : principal.userId,
         nodes: JSON.stringify(nodes),
         task: RUN_TASK,
         actorType: audit.actorType,

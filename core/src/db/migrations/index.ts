@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './001_initial.js';
 import * as runLeases from './002_run_leases.js';
 import * as credentials from './003_credentials.js';
+import * as triggers from './004_triggers.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_run_leases': runLeases,
   '003_credentials': credentials,
+  '004_triggers': triggers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
