@@ -121,7 +121,7 @@ describe('signatures', () => {
     assert.equal(good.status, 202, JSON.stringify(good.body));
 
     const now = Math.floor(Date.now() / 1000);
-    const refused = [
+    const refused: Array<Record<string, string>> = [
       signedHeaders(newSecret(), body),
       { ...signedHeaders(secret, body), 'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64') },
       signedHeaders(secret, body, { timestamp: now - 301 }),
