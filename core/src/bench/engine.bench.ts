@@ -149,6 +149,19 @@ async function main() {
   const runsPerSecond10 = await throughput(tenNodes.id);
   const runsPerSecond1 = await throughput(oneNode.id);
 
+  // Webhooks: from POST /hooks/... to the 202, which comes after the run is committed.
+  const hookPath = 'bench-hook';
+  const hook = await api('POST', '/api/pipelines', token, { name: 'bench-hook', groupId: groups[0].id, graph: { nodes: [{ id: 'hook', type: 'core.webhook', data: { args: { path: hookPath } } }], edges: [] } });
+  await api('POST', `/api/pipelines/${hook.id}/versions`, token);
+  const webhookMs: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now();
+    const response = await fetch(`${server.url}/hooks/acme/${hookPath}`, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': `bench-${i}` }, body: '{"n":1}' });
+    if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+    await response.arrayBuffer();
+    if (i >= 50) webhookMs.push(performance.now() - started);
+  }
+
   // Isolates: one {{ }} expression on the warm pool, each in a fresh context.
   const isolateMs: number[] = [];
   for (let i = 0; i < 2200; i++) {
@@ -166,6 +179,7 @@ async function main() {
     nodeOverheadMs: { p50: percentile(overheads, 50), p95: percentile(overheads, 95), note: 'per light node: (run execution time - handler time) / 10, 10-node core.transform chain' },
     tenNodeRunLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), note: 'POST /runs to the succeeded event' },
     runsPerSecond: { tenNodeRuns: runsPerSecond10, oneNodeRuns: runsPerSecond1, seconds: THROUGHPUT_SECONDS, inFlight: IN_FLIGHT },
+    webhookAckMs: { p50: percentile(webhookMs, 50), p95: percentile(webhookMs, 95), note: 'POST /hooks/... to its 202, the run and the delivery committed first' },
     isolateEvaluationMs: { p50: percentile(isolateMs, 50), p95: percentile(isolateMs, 95), note: "evaluate(['a + 1']) in a fresh context of a warm isolate" },
     scriptStartMs: scripts,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
