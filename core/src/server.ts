@@ -210,6 +210,7 @@ export async function startServer(config: Config, logger = createLogger(config))
         attemptPool: config.attemptCommit === 'async' ? attemptPool(database.url, closers) : pool,
         scripts,
         credentials: services.credentials,
+        scriptTypes: services.scriptTypes,
       });
       await worker.start();
       closers.push(() => worker!.stop());

@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { GroupsService } from './groups/groups.service.js';
 import type { NodeTypeRegistry } from './node-types/registry.js';
+import { ScriptNodeTypes } from './node-types/script-types.js';
 import { OrgsService } from './orgs/orgs.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
 import { PipelinesService } from './pipelines/pipelines.service.js';
@@ -34,6 +35,7 @@ export interface Services {
   orgs: OrgsService;
   outbox: OutboxService;
   registry: NodeTypeRegistry;
+  scriptTypes: ScriptNodeTypes;
   pipelines: PipelinesService;
   runs: RunsService;
   events: EventBus;
@@ -57,7 +59,8 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
   const outbox = new OutboxService(db, logger, config.smtpUrl, config.mailFrom);
   const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
   const credentials = new CredentialsService(db, audit, registry, masterKey);
-  const pipelines = new PipelinesService(db, audit, registry, credentials);
+  const scriptTypes = new ScriptNodeTypes(db, audit, registry);
+  const pipelines = new PipelinesService(db, audit, scriptTypes, credentials);
   const services: Omit<Services, 'openapi' | 'webhooks'> = {
     db,
     config,
@@ -72,6 +75,7 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     credentials,
     orgs: new OrgsService(db, audit),
     registry,
+    scriptTypes,
     pipelines,
     events,
     runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),

@@ -19,3 +19,6 @@ export default definePlugin({
   nodes: [manualNode, webhookNode, scheduleNode, transformNode, scriptNode, httpNode, ifNode, switchNode, waitAllNode, mergeRaceNode, setNode, delayNode],
   credentialTypes: [httpAuthCredential, webhookSecretCredential],
 });
+
+/** How script nodes hand a credential to their container, for script node types defined in the browser. */
+export { credentialEnv } from './script.node.js';

@@ -55,6 +55,8 @@ export interface ScriptRequest {
   memoryMb?: number;
   /** Environment variables of the script, such as credential values; sent over stdin, never in the container's configuration. */
   env?: Record<string, string>;
+  /** The container image (default: Piper's script runtime); it needs python3, and node or bash for those languages. */
+  image?: string;
 }
 
 /** Runs untrusted code: JavaScript in an isolate, or a script in a fresh container. Only JSON crosses. */

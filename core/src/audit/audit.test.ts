@@ -227,6 +227,14 @@ Object.assign(MUTATIONS, {
     },
   },
   'POST /api/pipelines/:id/validate': 'not a mutation',
+  'POST /api/node-types': {
+    action: 'node_type.created',
+    entityType: 'node_type',
+    run: async () => {
+      await call('POST', '/api/node-types', { type: `acme.audited${unique()}`, name: 'Audited', language: 'bash', code: 'cat' });
+      return { entityId: (await latestAudit()).entityId };
+    },
+  },
   'POST /api/credentials': {
     action: 'credential.created',
     entityType: 'credential',

@@ -155,6 +155,7 @@ const MATRIX: Record<string, Cell> = {
 
   'GET /api/node-types': { own: [A, F, 200, 200, 200, F] },
   'GET /api/credential-types': { own: [A, F, 200, 200, 200, F] },
+  'POST /api/node-types': { body: () => ({ type: `acme.script${unique()}`, name: 'Script', language: 'bash', code: 'cat' }), own: [A, F, F, 201, 201, F] },
 
   'GET /api/pipelines': { own: [A, F, 200, 200, 200, F] },
   'POST /api/pipelines': {

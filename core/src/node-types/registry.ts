@@ -15,7 +15,7 @@ export interface RegisteredCredentialType {
   validate: ValidateFunction;
 }
 
-const TYPE_KEY = /^[a-z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)+$/;
+export const TYPE_KEY = /^[a-z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)+$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 export function compareSemver(a: string, b: string): number {
@@ -24,6 +24,9 @@ export function compareSemver(a: string, b: string): number {
   for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return a === b ? 0 : a.includes('-') ? -1 : b.includes('-') ? 1 : a.localeCompare(b);
 }
+
+/** How graphs find node types: the instance's, or an org's view that adds its script node types. */
+export type NodeTypeLookup = Pick<NodeTypeRegistry, 'get' | 'versions' | 'latest'>;
 
 /**
  * Every node type and credential type the instance knows, by type and version. Several
@@ -68,6 +71,11 @@ export class NodeTypeRegistry {
       this.nodes.set(node.definition.type, versions);
     }
     for (const credential of credentials) this.credentials.set(credential.definition.type, credential);
+  }
+
+  /** Compiles an args schema the way registered node types' are (defaults filled in); throws when it is invalid. */
+  compileArgs(schema: object): ValidateFunction {
+    return this.ajv.compile(schema);
   }
 
   get(type: string, version: string): RegisteredNodeType | undefined {

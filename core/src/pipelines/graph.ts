@@ -1,7 +1,7 @@
 import type { Json } from '@piper/sdk';
 import type { ErrorObject } from 'ajv';
 import { findTemplates, pointer, rawArgNames } from '../engine/templates.js';
-import { outputHandles, type NodeTypeRegistry } from '../node-types/registry.js';
+import { outputHandles, type NodeTypeLookup } from '../node-types/registry.js';
 
 export interface SandboxSettings {
   memoryMb?: number;
@@ -156,7 +156,7 @@ const STRUCTURAL: ReadonlySet<GraphErrorCode> = new Set([
 export const isStructural = (error: GraphError) => STRUCTURAL.has(error.code);
 
 export interface ValidationContext {
-  registry: NodeTypeRegistry;
+  registry: NodeTypeLookup;
   /** The credentials the pipeline may use (its group's and the org-wide ones) by id, with their type. */
   credentials: Map<string, { type: string }>;
   /** Credential types for which the org has a default credential. */
@@ -166,7 +166,7 @@ export interface ValidationContext {
 }
 
 /** Pins every node without a version to the newest installed version of its type. */
-export function pinVersions(graph: Graph, registry: NodeTypeRegistry): Graph {
+export function pinVersions(graph: Graph, registry: NodeTypeLookup): Graph {
   return {
     ...graph,
     nodes: graph.nodes.map((node) => {

@@ -4,7 +4,7 @@ import type { AuthenticatedCaller, UserCaller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { HttpError, invalid, notFound } from '../http/errors.js';
 import type { CredentialsService } from '../credentials/credentials.service.js';
-import type { NodeTypeRegistry } from '../node-types/registry.js';
+import type { ScriptNodeTypes } from '../node-types/script-types.js';
 import { syncTriggers, triggerErrors } from '../triggers/sync.js';
 import { EMPTY_GRAPH, isStructural, pinVersions, validateGraph, type Graph, type GraphError } from './graph.js';
 
@@ -41,7 +41,7 @@ export class PipelinesService {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-    private readonly registry: NodeTypeRegistry,
+    private readonly scriptTypes: ScriptNodeTypes,
     private readonly credentials: CredentialsService,
   ) {}
 
@@ -106,14 +106,16 @@ export class PipelinesService {
   /** Pins versions and refuses graphs that cannot even be a draft (cycles, unknown types, dangling edges). */
   private async prepareDraft(caller: UserCaller, groupId: string, graph: Graph, stored: Graph = EMPTY_GRAPH): Promise<Graph> {
     this.checkTrust(caller, graph, stored);
-    const pinned = pinVersions(graph, this.registry);
-    const structural = validateGraph(pinned, await this.validationContext(caller.principal.orgId, groupId)).filter(isStructural);
+    const context = await this.validationContext(caller.principal.orgId, groupId);
+    const pinned = pinVersions(graph, context.registry);
+    const structural = validateGraph(pinned, context).filter(isStructural);
     if (structural.length) throw graphInvalid(structural);
     return pinned;
   }
 
   async validationContext(orgId: string, groupId: string) {
-    return { registry: this.registry, ...(await this.credentials.usable(orgId, groupId)) };
+    const [registry, credentials] = await Promise.all([this.scriptTypes.lookup(orgId), this.credentials.usable(orgId, groupId)]);
+    return { registry, ...credentials };
   }
 
   async validate(caller: AuthenticatedCaller, id: string) {

@@ -9,7 +9,8 @@ import { CredentialUnavailable, type CredentialsService } from '../credentials/c
 import type { Database } from '../db/database.js';
 import { INTERRUPTED, NodeFailure, RunExecutor, type RunInfo, type RunOutcome } from '../engine/executor.js';
 import { Redactor } from '../engine/redactor.js';
-import type { NodeTypeRegistry, RegisteredNodeType } from '../node-types/registry.js';
+import type { NodeTypeLookup, NodeTypeRegistry, RegisteredNodeType } from '../node-types/registry.js';
+import type { ScriptNodeTypes } from '../node-types/script-types.js';
 import type { GraphNode } from '../pipelines/graph.js';
 import type { EventBus } from '../runs/events.js';
 import { enqueueRun, RUN_TASK } from '../runs/queue.js';
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   attemptPool: pg.Pool;
   /** Decrypts the credentials nodes name (or their org's default of the wanted type). */
   credentials: Pick<CredentialsService, 'resolve'>;
+  /** Script node types defined in the browser, by org. */
+  scriptTypes: Pick<ScriptNodeTypes, 'lookup'>;
 }
 
 /** What the worker needs of a container runner (sandbox/containers): one fresh container per call. */
@@ -43,6 +46,7 @@ export interface ScriptRunner {
     input: Json;
     args: Json;
     env?: Record<string, string>;
+    image?: string;
     trust: 'restricted' | 'trusted';
     limits: { timeoutMs: number; memoryMb: number; cpus: number; pids: number };
     signal?: AbortSignal;
@@ -200,7 +204,10 @@ export class Worker {
     let outcome: RunOutcome;
     try {
       const states = await PostgresRunStore.loadStates(this.db, runId);
-      const executor = new RunExecutor(run, states, store, this.executorOptions(run, await this.settings.forOrg(run.orgId), store), controller.signal);
+      // Only a graph with a type the instance does not know needs the org's script node types.
+      const known = run.graph.nodes.every((node) => this.registry.get(node.type, node.data?.version ?? ''));
+      const nodeTypes = known ? this.registry : await this.options.scriptTypes.lookup(run.orgId);
+      const executor = new RunExecutor(run, states, store, this.executorOptions(run, nodeTypes, await this.settings.forOrg(run.orgId), store), controller.signal);
       outcome = await executor.execute();
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -234,11 +241,11 @@ export class Worker {
   }
 
   /** The engine's capabilities for one run; sandbox limits are the org's, overridden per node. */
-  private executorOptions(run: RunInfo, settings: OrgSettings, store: PostgresRunStore) {
+  private executorOptions(run: RunInfo, nodeTypes: NodeTypeLookup, settings: OrgSettings, store: PostgresRunStore) {
     const limits = (node: GraphNode): IsolateLimits => ({ ...settings.sandbox, ...node.data?.settings?.sandbox });
     const redactor = new Redactor();
     return {
-      nodeType: (type: string, version: string) => this.registry.get(type, version),
+      nodeType: (type: string, version: string) => nodeTypes.get(type, version),
       evaluate: (expressions: string[], scope: Record<string, Json>, node: GraphNode) => this.isolates.evaluate(expressions, scope, { limits: limits(node) }),
       sandbox: (node: GraphNode, signal: AbortSignal, output: (stream: 'stdout' | 'stderr', line: string) => void, attempt: number) => ({
         run: (code: string, scope: Record<string, Json>) => this.isolates.run(code, scope, { limits: limits(node), signal }),
@@ -251,6 +258,7 @@ export class Worker {
             args: request.args,
             trust: request.trust ?? 'restricted',
             env: request.env,
+            image: request.image,
             limits: { ...settings.scripts, ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}), ...(request.memoryMb ? { memoryMb: request.memoryMb } : {}) },
             signal,
             onLog: output,
