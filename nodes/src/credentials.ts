@@ -22,8 +22,7 @@ export const httpAuthCredential = defineCredentialType({
       clientAuthentication: {
         type: 'string',
         enum: ['basic', 'body'],
-        default: 'basic',
-        description: 'How the client id and secret reach the token endpoint: HTTP Basic, or in the form body',
+        description: 'How the client id and secret reach the token endpoint: HTTP Basic (when not set), or in the form body',
       },
     },
     allOf: [
