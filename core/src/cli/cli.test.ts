@@ -107,11 +107,15 @@ describe('npm start on the embedded database', () => {
   it('rotates the master key: the key file is replaced, credentials still decrypt, the old key is refused', async () => {
     const keyFile = path.join(dataDir, 'master.key');
     const server = run('start.ts');
-    await waitHealthy(server);
-    const token = await login('admin@acme.test');
-    const created = await api('POST', '/api/credentials', token, { name: `rotated-${Date.now()}`, type: 'core.httpAuth', data: { kind: 'basic', username: 'ann', password: 'rotate-me' } });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    await stop(server);
+    let created: Awaited<ReturnType<typeof api>>;
+    try {
+      await waitHealthy(server);
+      const token = await login('admin@acme.test');
+      created = await api('POST', '/api/credentials', token, { name: `rotated-${Date.now()}`, type: 'core.httpAuth', data: { kind: 'basic', username: 'ann', password: 'rotate-me' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    } finally {
+      await stop(server);
+    }
 
     const oldKey = fs.readFileSync(keyFile, 'utf8').trim();
     const rotate = run('rotate-master-key.ts');
@@ -121,10 +125,13 @@ describe('npm start on the embedded database', () => {
     assert.ok(!fs.existsSync(`${keyFile}.next`));
 
     const restarted = run('start.ts');
-    await waitHealthy(restarted);
-    const read = await api('GET', `/api/credentials/${created.body.id}`, await login('admin@acme.test'));
-    assert.deepEqual(read.body.data, { kind: 'basic', username: 'ann', password: '********' });
-    await stop(restarted);
+    try {
+      await waitHealthy(restarted);
+      const read = await api('GET', `/api/credentials/${created.body.id}`, await login('admin@acme.test'));
+      assert.deepEqual(read.body.data, { kind: 'basic', username: 'ann', password: '********' });
+    } finally {
+      await stop(restarted);
+    }
 
     const stale = run('start.ts', { PIPER_MASTER_KEY: oldKey });
     assert.equal(await stale.exit, 1);
