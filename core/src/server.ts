@@ -24,6 +24,8 @@ import { buildOpenApi } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
 import { nodeTypesRoutes } from './node-types/node-types.routes.js';
 import { createRegistry } from './node-types/builtin.js';
+import { loadBundledPlugins } from './plugins/bundled.js';
+import { pluginsRoutes } from './plugins/plugins.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
 import { outboxRoutes } from './outbox/outbox.routes.js';
 import { pipelinesRoutes } from './pipelines/pipelines.routes.js';
@@ -54,6 +56,7 @@ export const routes: readonly AnyRoute[] = [
   ...auditRoutes,
   ...outboxRoutes,
   ...nodeTypesRoutes,
+  ...pluginsRoutes,
   ...pipelinesRoutes,
   ...runsRoutes,
   ...settingsRoutes,
@@ -182,6 +185,7 @@ export async function startServer(config: Config, logger = createLogger(config))
       logger.info('demo data seeded (password of every demo user: piper-demo-1)');
     }
     const registry = createRegistry();
+    const bundledPlugins = await loadBundledPlugins(registry, logger);
     const events = new EventBus(database.url, pool, logger);
     await events.listen();
     closers.push(() => events.close());
@@ -196,6 +200,7 @@ export async function startServer(config: Config, logger = createLogger(config))
     collectDefaultMetrics({ register: metrics });
     const openapi = buildOpenApi(routes, VERSION);
     const services: Services = { ...createServices({ db, config, logger, masterKey, metrics, registry, events }), openapi: () => openapi };
+    await services.plugins.recordBundled(bundledPlugins);
 
     let worker: Worker | undefined;
     if (config.role !== 'api') {

@@ -10,6 +10,7 @@ import type { Database } from './db/database.js';
 import { GroupsService } from './groups/groups.service.js';
 import type { NodeTypeRegistry } from './node-types/registry.js';
 import { ScriptNodeTypes } from './node-types/script-types.js';
+import { PluginsService } from './plugins/plugins.service.js';
 import { OrgsService } from './orgs/orgs.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
 import { PipelinesService } from './pipelines/pipelines.service.js';
@@ -36,6 +37,7 @@ export interface Services {
   outbox: OutboxService;
   registry: NodeTypeRegistry;
   scriptTypes: ScriptNodeTypes;
+  plugins: PluginsService;
   pipelines: PipelinesService;
   runs: RunsService;
   events: EventBus;
@@ -60,7 +62,8 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
   const signer = new TokenSigner(masterKey, config.tokenTtlSeconds);
   const credentials = new CredentialsService(db, audit, registry, masterKey);
   const scriptTypes = new ScriptNodeTypes(db, audit, registry);
-  const pipelines = new PipelinesService(db, audit, scriptTypes, credentials);
+  const plugins = new PluginsService(db, audit, registry);
+  const pipelines = new PipelinesService(db, audit, scriptTypes, credentials, plugins);
   const services: Omit<Services, 'openapi' | 'webhooks'> = {
     db,
     config,
@@ -76,6 +79,7 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     orgs: new OrgsService(db, audit),
     registry,
     scriptTypes,
+    plugins,
     pipelines,
     events,
     runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),

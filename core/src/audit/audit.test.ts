@@ -227,6 +227,15 @@ Object.assign(MUTATIONS, {
     },
   },
   'POST /api/pipelines/:id/validate': 'not a mutation',
+  'PATCH /api/plugins/:id': {
+    action: 'plugin.org_enablement_changed',
+    entityType: 'plugin',
+    run: async () => {
+      const { id } = await server.services.db('plugins').where({ package: '@piper/plugin-postgres' }).first('id');
+      await call('PATCH', `/api/plugins/${id}`, { enabled: true });
+      return { entityId: id };
+    },
+  },
   'POST /api/node-types': {
     action: 'node_type.created',
     entityType: 'node_type',

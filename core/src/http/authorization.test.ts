@@ -55,6 +55,13 @@ const freshCredential = async (org: Org) =>
 
 const SET_GRAPH = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
 const freshPipeline = async (org: Org, graph: unknown = SET_GRAPH) => asAdmin(org, 'POST', '/api/pipelines', { name: `p-${unique()}`, groupId: await defaultGroup(org), graph });
+async function firstPartyPlugin() {
+  return { id: (await server.services.db('plugins').where({ package: '@piper/plugin-email' }).first('id')).id };
+}
+async function pluginUiFile() {
+  const plugin = await server.services.db('plugins').where({ package: '@piper/plugin-files' }).first('version');
+  return { pluginId: encodeURIComponent('@piper/plugin-files'), version: plugin.version, file: 'remoteEntry.js' };
+}
 async function webhookPipeline(org: Org) {
   const path = `hook-${unique()}`;
   const pipeline = await freshPipeline(org, { nodes: [{ id: 'hook', type: 'core.webhook', data: { args: { path } } }], edges: [] });
@@ -155,6 +162,10 @@ const MATRIX: Record<string, Cell> = {
 
   'GET /api/node-types': { own: [A, F, 200, 200, 200, F] },
   'GET /api/credential-types': { own: [A, F, 200, 200, 200, F] },
+  // Plugins are the instance's: an org admin enables or disables one for the org, whichever org it is asked from.
+  'GET /api/plugins': { own: [A, F, F, 200, 200, F] },
+  'PATCH /api/plugins/:id': { params: firstPartyPlugin, body: () => ({ enabled: true }), own: [A, F, F, 200, 200, F], other: [A, F, F, 200, 200, F] },
+  'GET /plugin-ui/:pluginId/:version/*file': { params: pluginUiFile, own: [200, 200, 200, 200, 200, 200], other: [200, 200, 200, 200, 200, 200] },
   'POST /api/node-types': { body: () => ({ type: `acme.script${unique()}`, name: 'Script', language: 'bash', code: 'cat' }), own: [A, F, F, 201, 201, F] },
 
   'GET /api/pipelines': { own: [A, F, 200, 200, 200, F] },

@@ -9,6 +9,7 @@ let groupId: string;
 let pipelineId: string;
 let runId: string;
 let credentialId: string;
+let pluginId: string;
 
 before(async () => {
   server = await startTestServer({ bodyLimitBytes: 64 * 1024 });
@@ -19,6 +20,7 @@ before(async () => {
   const graph = { nodes: [{ id: 'set', type: 'core.set', data: { args: { value: 1 } } }], edges: [] };
   pipelineId = (await server.request('POST', '/api/pipelines', { token: admin, body: { name: 'fixture', groupId, graph } })).body.id;
   runId = (await server.request('POST', `/api/pipelines/${pipelineId}/runs`, { token: admin, body: { mode: 'test' } })).body.id;
+  pluginId = (await server.services.db('plugins').first('id')).id;
   credentialId = (await server.request('POST', '/api/credentials', { token: admin, body: { name: 'fixture', type: 'core.httpAuth', data: { kind: 'bearer', token: 'fixture-token' } } })).body.id;
 });
 after(() => server.close());
@@ -130,6 +132,8 @@ describe('bad input', () => {
     ['PATCH', '/api/settings', { scripts: { pids: 'many' } }],
     ['GET', '/api/runs?limit=0', undefined],
     ['GET', '/api/runs/:run/logs?limit=-1', undefined],
+    ['PATCH', '/api/plugins/:plugin', { enabled: 'no' }],
+    ['PATCH', '/api/plugins/:plugin', {}],
     ['POST', '/api/node-types', { type: 'acme.bad', name: 'Bad', language: 'ruby', code: 'puts 1' }],
     ['POST', '/api/node-types', { type: 'not dotted', name: 'Bad', language: 'bash', code: 'cat' }],
     ['POST', '/api/node-types', { type: 'acme.bad', name: 'Bad', language: 'bash', code: 'cat', argsSchema: { type: 'string' } }],
@@ -144,7 +148,7 @@ describe('bad input', () => {
   ];
   for (const [method, rawPath, body] of BAD_REQUESTS) {
     it(`answers 400 to ${method} ${rawPath} with ${JSON.stringify(body) ?? 'no body'}`, async () => {
-      const path = rawPath.replace(':manager', managerId).replace(':group', groupId).replace(':pipeline', pipelineId).replace(':run', runId).replace(':credential', credentialId);
+      const path = rawPath.replace(':manager', managerId).replace(':group', groupId).replace(':pipeline', pipelineId).replace(':run', runId).replace(':credential', credentialId).replace(':plugin', pluginId);
       const auditBefore = await server.services.db('auditEvents').count<{ count: number }[]>('* as count');
       const response = await server.request(method, path, { token: admin, body });
       assert.equal(response.status, 400, JSON.stringify(response.body));

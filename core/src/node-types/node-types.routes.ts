@@ -12,7 +12,12 @@ export const nodeTypesRoutes = [
     summary: "Every node type and version available to your org (the instance's and your org's script node types), as data for the editor",
     tag,
     access: ['admin', 'manager'],
-    handler: async ({ services, caller }) => [...services.registry.listNodeTypes(), ...(await services.scriptTypes.list(caller.principal.orgId))],
+    handler: async ({ services, caller }) => {
+      const orgId = caller.principal.orgId;
+      const [disabled, own] = await Promise.all([services.plugins.disabledFor(orgId), services.scriptTypes.list(orgId)]);
+      const instance = services.registry.listNodeTypes().filter((type) => !disabled.has(type.plugin.id));
+      return [...instance.map((type) => ({ ...type, plugin: { ...type.plugin, ui: services.plugins.uiOf(type.plugin.id) } })), ...own];
+    },
   }),
   route({
     method: 'post',

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { HttpError, invalid, notFound } from '../http/errors.js';
 import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { ScriptNodeTypes } from '../node-types/script-types.js';
+import type { PluginsService } from '../plugins/plugins.service.js';
 import { syncTriggers, triggerErrors } from '../triggers/sync.js';
 import { EMPTY_GRAPH, isStructural, pinVersions, validateGraph, type Graph, type GraphError } from './graph.js';
 
@@ -43,6 +44,7 @@ export class PipelinesService {
     private readonly audit: AuditService,
     private readonly scriptTypes: ScriptNodeTypes,
     private readonly credentials: CredentialsService,
+    private readonly plugins: PluginsService,
   ) {}
 
   /** Pipelines the caller may see: admins the org's, managers their groups', service accounts their groups'. */
@@ -114,8 +116,8 @@ export class PipelinesService {
   }
 
   async validationContext(orgId: string, groupId: string) {
-    const [registry, credentials] = await Promise.all([this.scriptTypes.lookup(orgId), this.credentials.usable(orgId, groupId)]);
-    return { registry, ...credentials };
+    const [registry, credentials, isEnabled] = await Promise.all([this.scriptTypes.lookup(orgId), this.credentials.usable(orgId, groupId), this.plugins.enabledCheck(orgId)]);
+    return { registry, isEnabled, ...credentials };
   }
 
   async validate(caller: AuthenticatedCaller, id: string) {
