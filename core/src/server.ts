@@ -201,6 +201,9 @@ export async function startServer(config: Config, logger = createLogger(config))
     const openapi = buildOpenApi(routes, VERSION);
     const services: Services = { ...createServices({ db, config, logger, masterKey, metrics, registry, events }), openapi: () => openapi };
     await services.plugins.recordBundled(bundledPlugins);
+    // Installed plugins load now, and again whenever any instance installs or removes one.
+    await services.pluginInstaller.sync();
+    closers.push(events.subscribeAll((event) => event.type === 'plugins' && void services.pluginInstaller.sync()));
 
     let worker: Worker | undefined;
     if (config.role !== 'api') {

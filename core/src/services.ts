@@ -10,6 +10,7 @@ import type { Database } from './db/database.js';
 import { GroupsService } from './groups/groups.service.js';
 import type { NodeTypeRegistry } from './node-types/registry.js';
 import { ScriptNodeTypes } from './node-types/script-types.js';
+import { PluginInstaller } from './plugins/installer.js';
 import { PluginsService } from './plugins/plugins.service.js';
 import { OrgsService } from './orgs/orgs.service.js';
 import { OutboxService } from './outbox/outbox.service.js';
@@ -38,6 +39,7 @@ export interface Services {
   registry: NodeTypeRegistry;
   scriptTypes: ScriptNodeTypes;
   plugins: PluginsService;
+  pluginInstaller: PluginInstaller;
   pipelines: PipelinesService;
   runs: RunsService;
   events: EventBus;
@@ -80,6 +82,7 @@ export function createServices({ db, config, logger, masterKey, metrics, registr
     registry,
     scriptTypes,
     plugins,
+    pluginInstaller: new PluginInstaller(db, audit, registry, plugins, events, { dataDir: config.dataDir, npmRegistry: config.npmRegistry, logger }),
     pipelines,
     events,
     runs: new RunsService(db, audit, pipelines, events, path.join(config.dataDir, 'artifacts')),

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as tar from 'tar';
 import { DEMO_PASSWORD } from '../seed/demo.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { PipelineDriver } from '../testing/pipelines.js';
@@ -38,6 +42,23 @@ interface Expectation {
 }
 
 const SECRET_PASSWORD = 'a-very-secret-password';
+
+/** Uploads a minimal plugin package of its own name. */
+async function uploadPlugin() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'piper-audit-plugin-'));
+  const name = `audited-${unique()}`;
+  await fs.mkdir(path.join(dir, 'package'));
+  await fs.writeFile(path.join(dir, 'package', 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', piper: { plugin: 'index.js' } }));
+  const type = `audited.n${unique()}`;
+  await fs.writeFile(path.join(dir, 'package', 'index.js'), `export default { id: '${name}', version: '1.0.0', nodes: [{ type: '${type}', version: '1.0.0', name: 'N', args: { type: 'object' }, handler: () => 1 }] };`);
+  await tar.c({ gzip: true, cwd: dir, file: path.join(dir, 'plugin.tgz') }, ['package']);
+  const form = new FormData();
+  form.set('file', new Blob([await fs.readFile(path.join(dir, 'plugin.tgz'))]), 'plugin.tgz');
+  const response = await fetch(`${server.url}/api/plugins`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form });
+  await fs.rm(dir, { recursive: true, force: true });
+  assert.equal(response.status, 201);
+  return (await response.json()) as { id: string };
+}
 const CREDENTIAL_SECRET = 'a-very-secret-api-token';
 const newCredential = () => call('POST', '/api/credentials', { name: `c-${unique()}`, type: 'core.httpAuth', data: { kind: 'bearer', token: CREDENTIAL_SECRET } });
 
@@ -227,6 +248,20 @@ Object.assign(MUTATIONS, {
     },
   },
   'POST /api/pipelines/:id/validate': 'not a mutation',
+  'POST /api/plugins': {
+    action: 'plugin.installed',
+    entityType: 'plugin',
+    run: async () => ({ entityId: (await uploadPlugin()).id }),
+  },
+  'DELETE /api/plugins/:id': {
+    action: 'plugin.removed',
+    entityType: 'plugin',
+    run: async () => {
+      const plugin = await uploadPlugin();
+      await call('DELETE', `/api/plugins/${plugin.id}`);
+      return { entityId: plugin.id };
+    },
+  },
   'PATCH /api/plugins/:id': {
     action: 'plugin.org_enablement_changed',
     entityType: 'plugin',

@@ -13,6 +13,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Deliveries one webhook endpoint accepts per minute on one instance before 429. */
   webhookRatePerMinute: number;
+  /** The npm registry plugins are installed from; npm's own configuration when unset. */
+  npmRegistry: string | undefined;
   masterKey: string | undefined;
   tokenTtlSeconds: number;
   sessionMaxAgeSeconds: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.PIPER_TRUST_PROXY === 'true',
     bodyLimitBytes: int(env, 'PIPER_BODY_LIMIT_BYTES', 1024 * 1024),
     webhookRatePerMinute: int(env, 'PIPER_WEBHOOK_RATE_PER_MINUTE', 3000),
+    npmRegistry: env.PIPER_NPM_REGISTRY || undefined,
     masterKey: env.PIPER_MASTER_KEY || undefined,
     tokenTtlSeconds: int(env, 'PIPER_TOKEN_TTL_SECONDS', 15 * 60),
     sessionMaxAgeSeconds: int(env, 'PIPER_SESSION_MAX_AGE_SECONDS', 12 * 3600),

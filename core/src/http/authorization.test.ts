@@ -164,6 +164,9 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/credential-types': { own: [A, F, 200, 200, 200, F] },
   // Plugins are the instance's: an org admin enables or disables one for the org, whichever org it is asked from.
   'GET /api/plugins': { own: [A, F, F, 200, 200, F] },
+  // Installing and removing plugins is the instance admin's: an empty body is refused (400), a first-party plugin cannot be removed (409).
+  'POST /api/plugins': { body: () => ({}), own: [A, F, F, F, 400, F] },
+  'DELETE /api/plugins/:id': { params: firstPartyPlugin, own: [A, F, F, F, 409, F], other: [A, F, F, F, 409, F] },
   'PATCH /api/plugins/:id': { params: firstPartyPlugin, body: () => ({ enabled: true }), own: [A, F, F, 200, 200, F], other: [A, F, F, 200, 200, F] },
   'GET /plugin-ui/:pluginId/:version/*file': { params: pluginUiFile, own: [200, 200, 200, 200, 200, 200], other: [200, 200, 200, 200, 200, 200] },
   'POST /api/node-types': { body: () => ({ type: `acme.script${unique()}`, name: 'Script', language: 'bash', code: 'cat' }), own: [A, F, F, 201, 201, F] },

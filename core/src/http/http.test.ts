@@ -132,6 +132,8 @@ describe('bad input', () => {
     ['PATCH', '/api/settings', { scripts: { pids: 'many' } }],
     ['GET', '/api/runs?limit=0', undefined],
     ['GET', '/api/runs/:run/logs?limit=-1', undefined],
+    ['POST', '/api/plugins', { package: 5 }],
+    ['POST', '/api/plugins', { package: 'x', version: '1.0.0', extra: true }],
     ['PATCH', '/api/plugins/:plugin', { enabled: 'no' }],
     ['PATCH', '/api/plugins/:plugin', {}],
     ['POST', '/api/node-types', { type: 'acme.bad', name: 'Bad', language: 'ruby', code: 'puts 1' }],

@@ -50,7 +50,8 @@ export class NodeTypeRegistry {
       if (!SEMVER.test(definition.version)) throw new Error(`${plugin.id}: ${definition.type} has version "${definition.version}", not semver`);
       if (typeof definition.handler !== 'function') throw new Error(`${plugin.id}: ${definition.type} has no handler function`);
       const existing = this.nodes.get(definition.type)?.get(definition.version);
-      if (existing) throw new Error(`${plugin.id}: ${definition.type}@${definition.version} is already provided by ${existing.plugin.id}`);
+      // Another version of the same plugin may carry a node type version unchanged: the newest plugin serves it.
+      if (existing && existing.plugin.id !== plugin.id) throw new Error(`${plugin.id}: ${definition.type}@${definition.version} is already provided by ${existing.plugin.id}`);
       let validateArgs: ValidateFunction;
       try {
         validateArgs = this.ajv.compile(definition.args as object);
@@ -71,6 +72,16 @@ export class NodeTypeRegistry {
       this.nodes.set(node.definition.type, versions);
     }
     for (const credential of credentials) this.credentials.set(credential.definition.type, credential);
+  }
+
+  /** Removes what one version of a plugin added, except node type versions a newer version of it also carries. */
+  unregister(pluginId: string, version: string): void {
+    for (const [type, versions] of this.nodes) {
+      for (const [nodeVersion, registered] of versions) {
+        if (registered.plugin.id === pluginId && registered.plugin.version === version) versions.delete(nodeVersion);
+      }
+      if (versions.size === 0) this.nodes.delete(type);
+    }
   }
 
   /** Compiles an args schema the way registered node types' are (defaults filled in); throws when it is invalid. */

@@ -6,7 +6,9 @@ import type { RunEvent, RunStatus } from '../engine/executor.js';
 export type BusEvent =
   | RunEvent
   | { type: 'run'; runId: string; status: RunStatus; output?: unknown; error?: unknown; at: string }
-  | { type: 'cancel'; runId: string };
+  | { type: 'cancel'; runId: string }
+  /** Plugins were installed or removed: every instance loads what the database lists. */
+  | { type: 'plugins'; runId?: undefined };
 
 const CHANNEL = 'piper_events';
 const MAX_PAYLOAD = 7000;
@@ -47,7 +49,7 @@ export class EventBus {
       if (message.channel !== CHANNEL || !message.payload) return;
       try {
         for (const event of JSON.parse(message.payload) as BusEvent[]) {
-          this.emitter.emit(event.runId, event);
+          if (event.runId) this.emitter.emit(event.runId, event);
           this.emitter.emit(ANY, event);
         }
       } catch (error) {
@@ -62,7 +64,7 @@ export class EventBus {
   publish(event: BusEvent): Promise<void> {
     if (event.type === 'log' && event.line.length > MAX_LOG_IN_EVENT) event = { ...event, line: event.line.slice(0, MAX_LOG_IN_EVENT) + '…' };
     this.pending.push(event);
-    if (event.type === 'cancel' || event.type === 'run') return this.flush();
+    if (event.type === 'cancel' || event.type === 'run' || event.type === 'plugins') return this.flush();
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
     return Promise.resolve();
   }

@@ -3,6 +3,7 @@ import * as initial from './001_initial.js';
 import * as runLeases from './002_run_leases.js';
 import * as credentials from './003_credentials.js';
 import * as triggers from './004_triggers.js';
+import * as pluginPackages from './005_plugin_packages.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '002_run_leases': runLeases,
   '003_credentials': credentials,
   '004_triggers': triggers,
+  '005_plugin_packages': pluginPackages,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
