@@ -1,28 +1,24 @@
 /**
- * Plugins installed at run time: from an npm registry (a local one started here, speaking the
- * registry protocol to the real npm client) and by upload; several versions side by side,
+ * Plugins installed at run time: from an npm registry (a local one started here, which the
+ * real npm client fetches from) and by upload; several versions side by side,
  * pinned versions kept, removal refused while used, broken packages refused, and another
  * instance loading what one installed.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../testing/harness.js';
+import { TestNpmRegistry } from '../testing/npm-registry.js';
 import { node, PipelineDriver } from '../testing/pipelines.js';
 
 const run = promisify(execFile);
 const NAME = '@acme/piper-greet';
 let work: string;
-let registry: http.Server;
-let registryUrl: string;
-const tarballs = new Map<string, Buffer>();
+let registry: TestNpmRegistry;
 let server: TestServer;
 let other: TestServer;
 let admin: string;
@@ -49,38 +45,12 @@ export default definePlugin({
   })],
 });`;
 
-/** A registry: the packument of the package and its tarballs, as npm fetches them. */
-function startRegistry(): Promise<void> {
-  registry = http.createServer((req, res) => {
-    const url = decodeURIComponent(req.url ?? '');
-    if (url.startsWith('/tarballs/')) {
-      const file = tarballs.get(url.slice('/tarballs/'.length));
-      res.writeHead(file ? 200 : 404, { 'content-type': 'application/octet-stream' }).end(file);
-      return;
-    }
-    if (url !== `/${NAME}`) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-    const versions: Record<string, unknown> = {};
-    for (const [file, data] of tarballs) {
-      const version = file.replace(/^acme-piper-greet-|\.tgz$/g, '');
-      versions[version] = {
-        name: NAME,
-        version,
-        dist: { tarball: `${registryUrl}/tarballs/${file}`, shasum: createHash('sha1').update(data).digest('hex'), integrity: `sha512-${createHash('sha512').update(data).digest('base64')}` },
-      };
-    }
-    const latest = Object.keys(versions).sort().at(-1);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: NAME, 'dist-tags': { latest }, versions }));
-  });
-  return new Promise((resolve) => registry.listen(0, '127.0.0.1', () => resolve()));
-}
-
 before(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'piper-plugin-install-'));
-  tarballs.set('acme-piper-greet-1.0.0.tgz', await pack('1.0.0', plugin('1.0.0', '1.0.0')));
-  await startRegistry();
-  registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
-  server = await startTestServer({ npmRegistry: registryUrl });
-  other = await startTestServer({ npmRegistry: registryUrl, databaseUrl: server.config.databaseUrl, masterKey: server.config.masterKey });
+  registry = await new TestNpmRegistry().start();
+  registry.add({ name: NAME, version: '1.0.0' }, await pack('1.0.0', plugin('1.0.0', '1.0.0')));
+  server = await startTestServer({ npmRegistry: registry.url });
+  other = await startTestServer({ npmRegistry: registry.url, databaseUrl: server.config.databaseUrl, masterKey: server.config.masterKey });
   admin = await server.login('admin@acme.test');
 });
 after(async () => {
