@@ -111,7 +111,7 @@ export class PluginInstaller {
       const pluginId = await this.load(dir, manifest.name, manifest.version);
       const [row] = await this.db.transaction(async (trx) => {
         const inserted = await trx('plugins')
-          .insert({ package: manifest.name, version: manifest.version, source, status: 'installed', manifest: JSON.stringify({ id: pluginId, ui: false }), tarball, installedBy: caller.principal.userId })
+          .insert({ package: manifest.name, version: manifest.version, source, status: 'installed', manifest: JSON.stringify({ id: pluginId }), tarball, installedBy: caller.principal.userId })
           .returning(['id', 'package', 'version']);
         await this.audit.record(trx, caller, { orgId: null, action: 'plugin.installed', entityType: 'plugin', entityId: inserted[0].id, after: { package: manifest.name, version: manifest.version, source, pluginId } });
         return inserted;
@@ -159,9 +159,12 @@ export class PluginInstaller {
     await fs.rm(sdkLink, { recursive: true, force: true });
     await fs.symlink(hostSdkDir(), sdkLink, 'dir');
     try {
-      const { plugin } = await importPlugin(dir);
+      const { manifest: pkg, plugin } = await importPlugin(dir);
       this.registry.register(plugin);
       this.loaded.set(`${name}@${version}`, { pluginId: plugin.id, pluginVersion: plugin.version });
+      const uiDir = pkg.piper?.ui ? path.join(dir, pkg.piper.ui) : null;
+      const hasUi = uiDir !== null && (await fs.access(path.join(uiDir, 'remoteEntry.js')).then(() => true, () => false));
+      this.plugins.loadedPackage({ package: name, version, id: plugin.id, dir, uiDir: hasUi ? uiDir : null, status: 'installed', error: null });
       return plugin.id;
     } catch (error) {
       throw new HttpError(400, 'plugin_invalid', `${name}@${version} cannot be loaded: ${(error as Error).message}`);
@@ -201,6 +204,8 @@ export class PluginInstaller {
         if (kept.has(key)) continue;
         this.loaded.delete(key);
         this.registry.unregister(pluginId, pluginVersion);
+        const at = key.lastIndexOf('@');
+        this.plugins.loadedPackage({ package: key.slice(0, at), version: key.slice(at + 1), id: pluginId, dir: '', uiDir: null, status: 'failed', error: null });
       }
     });
     return this.syncing;

@@ -13,7 +13,7 @@ interface PluginRow {
   source: 'builtin' | 'registry' | 'upload';
   status: 'installed' | 'failed';
   error: string | null;
-  manifest: { id: string | null; ui: boolean } | null;
+  manifest: { id: string | null } | null;
   enabled: boolean;
   createdAt: Date;
 }
@@ -24,7 +24,8 @@ interface PluginRow {
  * which hides its node types from the org's editor and fails validation of nodes using them.
  */
 export class PluginsService {
-  private bundled: LoadedPlugin[] = [];
+  /** Plugins loaded in this process (first-party and installed), newest last. */
+  private loaded: LoadedPlugin[] = [];
 
   constructor(
     private readonly db: Database,
@@ -34,23 +35,29 @@ export class PluginsService {
 
   /** Records the first-party plugins this process loaded (one row per package and version). */
   async recordBundled(plugins: LoadedPlugin[]): Promise<void> {
-    this.bundled = plugins;
+    this.loaded.push(...plugins);
     for (const plugin of plugins) {
       await this.db('plugins')
-        .insert({ package: plugin.package, version: plugin.version, source: 'builtin', status: plugin.status, error: plugin.error, manifest: JSON.stringify({ id: plugin.id, ui: plugin.uiDir !== null }) })
+        .insert({ package: plugin.package, version: plugin.version, source: 'builtin', status: plugin.status, error: plugin.error, manifest: JSON.stringify({ id: plugin.id }) })
         .onConflict(['package', 'version'])
         .merge(['status', 'error', 'manifest']);
     }
   }
 
-  /** The folder of a loaded plugin's UI, by plugin id and version. */
+  /** Notes an installed package this process loaded, or unloaded. */
+  loadedPackage(plugin: LoadedPlugin): void {
+    this.loaded = this.loaded.filter((other) => !(other.package === plugin.package && other.version === plugin.version));
+    if (plugin.status === 'installed') this.loaded.push(plugin);
+  }
+
+  /** The folder of a loaded plugin's UI, by plugin id and package version. */
   uiDir(pluginId: string, version: string): string | null {
-    return this.bundled.find((plugin) => plugin.id === pluginId && plugin.version === version)?.uiDir ?? null;
+    return this.loaded.find((plugin) => plugin.id === pluginId && plugin.version === version)?.uiDir ?? null;
   }
 
   /** Where the editor loads a plugin's UI from (module federation), when it ships one. */
   uiOf(pluginId: string): { remoteEntry: string; name: string } | null {
-    const plugin = this.bundled.find((loaded) => loaded.id === pluginId && loaded.uiDir);
+    const plugin = this.loaded.findLast((loaded) => loaded.id === pluginId && loaded.uiDir);
     if (!plugin) return null;
     return { remoteEntry: `/plugin-ui/${encodeURIComponent(pluginId)}/${plugin.version}/remoteEntry.js`, name: uiName(pluginId) };
   }
@@ -97,7 +104,7 @@ export class PluginsService {
       status: row.status,
       error: row.error,
       enabled: row.enabled && !(pluginId && disabled.has(pluginId)),
-      ui: pluginId && row.version === this.bundled.find((loaded) => loaded.id === pluginId)?.version ? this.uiOf(pluginId) : null,
+      ui: pluginId && this.uiDir(pluginId, row.version) ? { remoteEntry: `/plugin-ui/${encodeURIComponent(pluginId)}/${row.version}/remoteEntry.js`, name: uiName(pluginId) } : null,
       nodeTypes,
       installedAt: row.createdAt,
     };

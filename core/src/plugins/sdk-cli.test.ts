@@ -85,5 +85,9 @@ describe('piper-plugin, from create to a running pipeline', () => {
     assert.deepEqual(pinned.output, { greeting: 'Hello, Ann!', input: null }, 'the published pipeline keeps version 1.0.0');
     const fresh = await driver.run({ nodes: [node('greet', greet.type, { name: 'Bob' })], edges: [] });
     assert.deepEqual(fresh.output, { greeting: 'Hi, Bob!', input: null });
+
+    // `dev` loads the working copy into the running instance as a prerelease of its version.
+    const dev = await piperPlugin(['dev', '--url', server.url, '--token', admin], dir);
+    assert.match(dev.stdout, /Loaded @acme\/piper-greeter@0\.2\.0-dev\.\d+/);
   });
 });
