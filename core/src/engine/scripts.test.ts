@@ -1,19 +1,11 @@
 /** core.script through the real engine and Docker engine: output, live log lines, files as artifacts, cancel. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Dockerode from 'dockerode';
+import { dockerSkip } from '../testing/docker.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { node, nodeOf, PipelineDriver } from '../testing/pipelines.js';
 
-let dockerError: string | undefined;
-try {
-  await new Dockerode().ping();
-} catch (error) {
-  dockerError = (error as Error).message;
-}
-// In CI a missing Docker engine is a failure, never a silent skip.
-if (dockerError && process.env.CI === 'true') throw new Error(`Docker is required in CI for script node tests: ${dockerError}`);
-const skip = dockerError ? `no Docker engine (${dockerError})` : false;
+const skip = await dockerSkip('scripts.test.ts');
 
 let server: TestServer;
 let driver: PipelineDriver;

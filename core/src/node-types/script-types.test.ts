@@ -2,18 +2,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import Dockerode from 'dockerode';
+import { dockerSkip } from '../testing/docker.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { edge, node, nodeOf, PipelineDriver } from '../testing/pipelines.js';
 
-let dockerError: string | undefined;
-try {
-  await new Dockerode().ping();
-} catch (error) {
-  dockerError = (error as Error).message;
-}
-if (dockerError && process.env.CI === 'true') throw new Error(`Docker is required in CI for script node types: ${dockerError}`);
-const skip = dockerError ? `no Docker engine (${dockerError})` : false;
+const skip = await dockerSkip('script-types.test.ts');
 
 let server: TestServer;
 let admin: string;

@@ -3,29 +3,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
+import { dockerSkip } from '../../testing/docker.js';
 import { ContainerRunner, ScriptError, DEFAULT_SCRIPT_IMAGE, type ScriptErrorCode, type ScriptLimits, type ScriptRequest } from './runner.js';
 
-/**
- * These tests run real containers. Without a Docker engine (or without the runtime image) they
- * are skipped with a message, except in CI (CI=true) where that is a failure.
- */
+/** These tests run real containers (see dockerSkip: in CI a missing engine fails them). */
+const skip = await dockerSkip('runner.test.ts');
 const docker = new Dockerode();
-async function dockerProblem(): Promise<string | undefined> {
-  try {
-    await docker.ping();
-  } catch (error) {
-    return `Docker is not reachable: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  try {
-    await docker.getImage(DEFAULT_SCRIPT_IMAGE).inspect();
-  } catch {
-    return `the image ${DEFAULT_SCRIPT_IMAGE} is missing (scripts/provision/runtime-image.sh builds it)`;
-  }
-  return undefined;
-}
-const problem = await dockerProblem();
-const skip = problem !== undefined && process.env.CI !== 'true' ? `skipped: ${problem}` : false;
-if (skip) console.warn(`runner.test.ts ${skip}`);
 
 const testLabel = randomBytes(6).toString('hex');
 const labels = { 'piper.test': testLabel };
@@ -52,16 +35,11 @@ async function labelled(extra?: string): Promise<Dockerode.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label } });
 }
 
-it('has a Docker engine and the script runtime image (required when CI=true)', { skip }, () => {
-  if (problem) assert.fail(`CI=true and ${problem}`);
-});
-
 describe('ContainerRunner', { skip }, () => {
   let runner: ContainerRunner;
   let gateway: string;
 
   before(async () => {
-    if (problem) throw new Error(`CI=true and ${problem}`);
     runner = new ContainerRunner({ labels, warm: 1 });
     const bridge = await docker.getNetwork('bridge').inspect();
     gateway = bridge.IPAM?.Config?.[0]?.Gateway ?? '172.17.0.1';
