@@ -17,7 +17,7 @@ import { node, PipelineDriver } from '../testing/pipelines.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = path.join(root, 'sdk/dist/cli/piper-plugin.js');
+const cli = path.join(root, 'sdk/bin/piper-plugin.js');
 const NAME = '@acme/piper-greeter';
 
 let work: string;

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 /**
- * piper-plugin: the plugin author's command line.
+ * piper-plugin: the plugin author's command line (bin/piper-plugin.js runs `main`).
  *   create <name> [dir]     scaffold a plugin package with one node, its test and a README
  *   build                   compile src/ to dist/ (and ui/ as a module federation remote, when present)
  *   validate                check the built package as Piper will load it
@@ -142,9 +141,3 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === (await fs.realpath(process.argv[1]).catch(() => process.argv[1]))) {
-  main(process.argv.slice(2)).catch((error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  });
-}
