@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Config {
   port: number;
@@ -25,6 +26,8 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   publicUrl: string;
+  /** The built web UI (ui/dist), served on the API's port; the UI is absent when the folder is. */
+  uiDir: string;
   /** `all` (API and worker in one process, the default), `api` or `worker`. */
   role: 'all' | 'api' | 'worker';
   workerConcurrency: number;
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.PIPER_SMTP_URL || undefined,
     mailFrom: env.PIPER_MAIL_FROM ?? 'Piper <piper@localhost>',
     publicUrl: env.PIPER_PUBLIC_URL ?? `http://localhost:${port}`,
+    uiDir: path.resolve(env.PIPER_UI_DIR ?? fileURLToPath(new URL('../../../ui/dist', import.meta.url))),
     role,
     workerConcurrency: int(env, 'PIPER_WORKER_CONCURRENCY', 32),
     orgConcurrency: int(env, 'PIPER_ORG_CONCURRENCY', 100),

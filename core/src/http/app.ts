@@ -10,6 +10,7 @@ import type { Services } from '../services.js';
 import { readJsonBody } from './body.js';
 import { forbidden, HttpError, invalid, notFound, unauthorized } from './errors.js';
 import type { AnyRoute } from './route.js';
+import { staticUi } from './static-ui.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -77,6 +78,8 @@ export function createApp({ services, routes, logger }: AppOptions): { app: Koa;
       logger.info({ requestId, method: ctx.method, route: routePath, url: ctx.url, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
   });
+
+  app.use(staticUi(services.config.uiDir));
 
   for (const definition of routes) {
     const validateBody = compile(bodyAjv, definition.body);

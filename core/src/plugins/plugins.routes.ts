@@ -6,19 +6,10 @@ import type Koa from 'koa';
 import { Ajv } from 'ajv';
 import { readJsonBody } from '../http/body.js';
 import { badRequest, invalid, notFound, tooLarge } from '../http/errors.js';
+import { CONTENT_TYPES } from '../http/static-ui.js';
 import { route } from '../http/route.js';
 
 const tag = 'Plugins and node types';
-const CONTENT_TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** The `.tgz` of a multipart upload's `file` field. */
 async function uploadedTarball(koa: Koa.Context, limit: number): Promise<Buffer> {

@@ -1,0 +1,3 @@
+export default function EditorPage() {
+  return <p>Editor</p>;
+}
