@@ -45,9 +45,11 @@ export interface NodeType {
   outputs: string[];
   argsSchema: JsonSchema;
   uiSchema?: Record<string, unknown>;
+  /** Outputs named by an arg (core.switch: its cases' handles). */
+  dynamicOutputs?: { arg: string; key: string } | null;
+  join?: 'all' | 'race';
   credential?: { type: string; required?: boolean } | null;
-  plugin: string | { id: string; version?: string };
-  entry?: boolean;
+  plugin: { id: string; version: string; ui?: { remoteEntry: string; name: string } | null };
 }
 
 export interface CredentialType {
