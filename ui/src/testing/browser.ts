@@ -13,7 +13,8 @@ import type { Config } from '../../../core/src/config/config.js';
 
 export const CHROMIUM = process.env.PIPER_CHROMIUM ?? '/usr/bin/chromium';
 const UI_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const UI_DIST = path.join(UI_ROOT, 'dist');
+/** PIPER_TEST_UI_DIR: a UI bundle built elsewhere (another checkout of the UI) to test against. */
+export const UI_DIST = process.env.PIPER_TEST_UI_DIR ?? path.join(UI_ROOT, 'dist');
 export const RESULTS_DIR = path.join(UI_ROOT, 'test-results');
 export const DEMO_PASSWORD = 'piper-demo-1';
 
