@@ -92,3 +92,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Cmd on macOS, Ctrl elsewhere: what the page under test listens to. */
 export const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
+
+/** Runs `steps`; when one fails, the page is saved as ui/test-results/<name>-failure.png first. */
+export async function withFailureScreenshot(page: Page, name: string, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (error) {
+    await screenshot(page, `${name}-failure`).catch(() => undefined);
+    throw error;
+  }
+}

@@ -122,7 +122,9 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
       history.record(state.current, key);
       if (next.nodes) setNodes(next.nodes);
       if (next.edges) setEdges(next.edges);
+      // Problems of the whole graph are found again at the next save.
       setValid(undefined);
+      setGeneralErrors([]);
       forceRender((n) => n + 1);
     },
     [history],
@@ -317,7 +319,7 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
   const layout = () => {
     const source = state.current;
     change({ nodes: autoLayout(source.nodes, source.edges) });
-    requestAnimationFrame(() => void flow.fitView({ duration: 200 }));
+    requestAnimationFrame(() => void flow.fitView({ duration: 200, maxZoom: 1 }));
   };
 
   // Keyboard shortcuts: Cmd on macOS, Ctrl elsewhere.
@@ -406,9 +408,6 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
           <button type="button" className="secondary small" onClick={layout} disabled={readOnly || nodes.length === 0} title="Arrange the nodes left to right">
             Auto-layout
           </button>
-          <button type="button" className="secondary small" onClick={() => void flow.fitView({ duration: 200 })} title="Fit the pipeline in the view">
-            Fit view
-          </button>
           <VersionPicker versions={versions.data ?? []} viewing={viewing?.version ?? null} onOpen={openVersion} />
           {readOnly ? (
             <button type="button" className="secondary small" onClick={restoreVersion}>
@@ -472,13 +471,14 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
               multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
               selectionKeyCode="Shift"
               fitView
+              fitViewOptions={{ maxZoom: 1 }}
               minZoom={0.05}
               onlyRenderVisibleElements={shownNodes.length > 150}
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
               <Controls showInteractive={false} />
-              <MiniMap pannable zoomable nodeStrokeWidth={3} />
+              <MiniMap pannable zoomable nodeStrokeWidth={3} style={{ width: 150, height: 100 }} />
             </ReactFlow>
             {shownNodes.length === 0 && <div className="canvas-hint">Drag a node from the palette, or click one, to start. A pipeline begins with a trigger such as “Manual”.</div>}
           </div>
@@ -531,7 +531,7 @@ function VersionPicker({ versions, viewing, onOpen }: { versions: PipelineVersio
       <option value="">Draft</option>
       {versions.map((version) => (
         <option key={version.version} value={version.version}>
-          v{version.version} — {new Date(version.createdAt).toLocaleString()}
+          v{version.version} · {new Date(version.createdAt).toLocaleDateString()}
         </option>
       ))}
     </select>
