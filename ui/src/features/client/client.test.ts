@@ -149,7 +149,7 @@ describe('run results in the browser', { skip }, () => {
 
       await page.getByRole('link', { name: 'Score export' }).waitFor();
       // The result comes from files.csvParse, whose plugin ships a table viewer.
-      await page.locator('[data-piper-viewer="table"]').getByText('Bob').waitFor();
+      await page.getByRole('region', { name: 'Result' }).locator('[data-piper-viewer="table"]').getByText('Bob').waitFor();
       await screenshot(page, 'manager-run-detail');
 
       await page.getByRole('button', { name: 'Show node scores' }).click();
@@ -188,7 +188,7 @@ describe('run results in the browser', { skip }, () => {
       await page.waitForURL((url) => /\/manager\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(failingRunId));
       const retryId = new URL(page.url()).pathname.split('/').pop()!;
       await page.getByText('retry', { exact: true }).first().waitFor();
-      await page.getByRole('link', { name: 'the failed run' }).waitFor();
+      await page.getByRole('link', { name: 'the original run' }).waitFor();
       assert.equal((await finished(retryId)).status, 'failed');
       await page.locator('.page-header .badge', { hasText: 'failed' }).waitFor();
       await screenshot(page, 'manager-retried-run');

@@ -132,7 +132,7 @@ export function NodeTimings({ run, onSelect, selected }: { run: Run; onSelect?(n
             <span className="timing-track" aria-hidden>
               {width > 0 && <span className={`timing-bar status-${node.status}`} style={{ left: `${left}%`, width: `${width}%` }} />}
             </span>
-            <span className="muted timing-duration">{node.startedAt ? formatDuration(node.startedAt, node.finishedAt) : '—'}</span>
+            <span className="muted timing-duration">{node.startedAt ? formatDuration(node.startedAt, node.finishedAt) : run.retryOf && node.status === 'succeeded' ? 'reused' : '—'}</span>
           </>
         );
         return (
