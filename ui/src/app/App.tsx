@@ -7,9 +7,18 @@ import { Layout } from './Layout.js';
 import type { Role } from './types.js';
 import { Spinner } from './ui.js';
 
-const AdminRoutes = lazy(() => import('../features/admin/AdminRoutes.js'));
-const ManagerRoutes = lazy(() => import('../features/manager/ManagerRoutes.js'));
-const ClientRoutes = lazy(() => import('../features/client/ClientRoutes.js'));
+const sections = {
+  admin: () => import('../features/admin/AdminRoutes.js'),
+  manager: () => import('../features/manager/ManagerRoutes.js'),
+  client: () => import('../features/client/ClientRoutes.js'),
+};
+// The section of the address starts loading with the session check instead of after it.
+const opening = /^\/(admin|manager|client)(\/|$)/.exec(window.location.pathname)?.[1] as keyof typeof sections | undefined;
+if (opening) void sections[opening]();
+
+const AdminRoutes = lazy(sections.admin);
+const ManagerRoutes = lazy(sections.manager);
+const ClientRoutes = lazy(sections.client);
 
 /** Shows its children to the given roles; the server enforces access, this only hides. */
 function Guard({ roles, children }: { roles: Role[]; children: ReactNode }) {

@@ -5,7 +5,10 @@ import { RunPage } from '../runs/RunPage.js';
 import { RunsPage } from '../runs/RunsPage.js';
 import { PipelinesPage } from './PipelinesPage.js';
 
-const EditorPage = lazy(() => import('../editor/EditorPage.js'));
+const loadEditor = () => import('../editor/EditorPage.js');
+const EditorPage = lazy(loadEditor);
+// Opening a pipeline by its address loads the editor along with this section.
+if (/^\/manager\/pipelines\//.test(window.location.pathname)) void loadEditor();
 
 export default function ManagerRoutes() {
   return (
