@@ -160,4 +160,22 @@ describe('the pipeline editor', { skip }, () => {
     await screenshot(page, 'editor-undo');
     });
   });
+
+  it("renders a plugin's own form widget, loaded by module federation from the plugin's UI remote", async () => {
+    const page = await env.newPage();
+    await signIn(page, 'manager@acme.test');
+    await page.goto(pipelineUrl);
+    await withFailureScreenshot(page, 'editor-plugin-widget', async () => {
+      await page.getByLabel('Search nodes').fill('csv');
+      await page.locator('.palette-item[data-node-type="files.csvParse"]').click();
+      const widget = page.getByRole('complementary', { name: 'Node' }).locator('[data-piper-widget="delimiter"]');
+      await widget.waitFor();
+      await widget.getByRole('combobox').selectOption({ label: 'Semicolon ;' });
+      await page.keyboard.press(`${MOD}+s`);
+      await page.locator('.badge', { hasText: /^saved$/ }).waitFor();
+      const saved = (await env.server.request('GET', `/api/pipelines/${pipelineUrl.split('/').pop()}`, { token: await env.server.login('manager@acme.test') })).body;
+      assert.equal(saved.graph.nodes.find((item: { type: string }) => item.type === 'files.csvParse').data.args.delimiter, ';');
+      await screenshot(page, 'editor-plugin-widget');
+    });
+  });
 });
