@@ -4,7 +4,7 @@ import { get, query } from '../../app/api.js';
 import { JsonTree } from '../../app/JsonTree.js';
 import type { Page, User } from '../../app/types.js';
 import { Empty, ErrorBox, formatTime, PageHeader, Spinner, useApi } from '../../app/ui.js';
-import type { AuditEvent, ServiceAccount } from './common.js';
+import type { AuditEvent, GroupInfo, PluginInfo, ServiceAccount } from './common.js';
 
 const PAGE_SIZE = 50;
 const FILTERS = ['action', 'entityType', 'entityId', 'actorId', 'from', 'to'] as const;
@@ -67,6 +67,17 @@ export function AuditPage() {
   useEffect(() => setDraft(applied), [applied]);
   const users = useApi<User[]>('/api/users');
   const accounts = useApi<ServiceAccount[]>('/api/service-accounts');
+  const groups = useApi<GroupInfo[]>('/api/groups');
+  const plugins = useApi<PluginInfo[]>('/api/plugins');
+  // Ids in events read better as the names they stand for (when the thing still exists).
+  const names = useMemo(() => {
+    const map = new Map<string, string>();
+    for (const user of users.data ?? []) map.set(user.id, user.email);
+    for (const group of groups.data ?? []) map.set(group.id, `group ${group.name}`);
+    for (const account of accounts.data ?? []) map.set(account.id, `service account ${account.name}`);
+    for (const plugin of plugins.data ?? []) map.set(plugin.id, `${plugin.package}@${plugin.version}`);
+    return map;
+  }, [users.data, groups.data, accounts.data, plugins.data]);
 
   const base = useMemo(
     () =>
@@ -139,10 +150,7 @@ export function AuditPage() {
     }
     return event.actorType;
   };
-  const entityName = (event: AuditEvent) => {
-    if (event.entityType === 'user' && event.entityId) return users.data?.find((user) => user.id === event.entityId)?.email;
-    return undefined;
-  };
+  const entityName = (event: AuditEvent) => (event.entityId ? names.get(event.entityId)?.replace(/^(group|service account) /, '') : undefined);
   const toggle = (id: string) =>
     setExpanded((previous) => {
       const next = new Set(previous);
@@ -276,7 +284,7 @@ export function AuditPage() {
                       <tr className="admin-expanded">
                         <td />
                         <td colSpan={5}>
-                          <AuditDetail event={event} />
+                          <AuditDetail event={event} names={names} />
                         </td>
                       </tr>
                     )}
@@ -321,8 +329,18 @@ export function changedKeys(before: unknown, after: unknown): Set<string> {
   return changed;
 }
 
-function AuditDetail({ event }: { event: AuditEvent }) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function idsIn(value: unknown, found: Set<string>): Set<string> {
+  if (typeof value === 'string' && UUID.test(value)) found.add(value);
+  else if (Array.isArray(value)) for (const item of value) idsIn(item, found);
+  else if (isRecord(value)) for (const item of Object.values(value)) idsIn(item, found);
+  return found;
+}
+
+function AuditDetail({ event, names }: { event: AuditEvent; names: Map<string, string> }) {
   const changed = changedKeys(event.before, event.after);
+  const known = [...idsIn([event.before, event.after], new Set())].filter((id) => names.has(id));
   const both = event.before !== null && event.after !== null;
   return (
     <div className="stack">
@@ -353,6 +371,18 @@ function AuditDetail({ event }: { event: AuditEvent }) {
         <dd className="mono">{event.actorId ?? '—'}</dd>
         <dt>Request id</dt>
         <dd className="mono">{event.requestId ?? '—'}</dd>
+        {known.length > 0 && (
+          <>
+            <dt>Ids above</dt>
+            <dd className="admin-names">
+              {known.map((id) => (
+                <div key={id}>
+                  <span className="mono muted">{id}</span> = {names.get(id)}
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
       </dl>
     </div>
   );

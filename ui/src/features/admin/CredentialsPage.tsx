@@ -74,7 +74,7 @@ export function CredentialsPage() {
                   const result = results[credential.id];
                   return (
                     <tr key={credential.id} data-name={credential.name}>
-                      <td>
+                      <td className="admin-nowrap">
                         {credential.name}
                         {credential.error && <div className="admin-error-text">{credential.error}</div>}
                       </td>
@@ -82,10 +82,10 @@ export function CredentialsPage() {
                         {typeOf(credential.type)?.name ?? credential.type}
                         <div className="muted mono">{credential.type}</div>
                       </td>
-                      <td>{groupName(credential.groupId) ?? <span className="muted">org-wide</span>}</td>
+                      <td className="admin-nowrap">{groupName(credential.groupId) ?? <span className="muted">org-wide</span>}</td>
                       <td>{credential.isDefault ? <span className="badge status-enabled">default</span> : <span className="muted">—</span>}</td>
-                      <td>{formatTime(credential.updatedAt)}</td>
-                      <td role="status" aria-label={`Test result of ${credential.name}`}>
+                      <td className="admin-nowrap">{formatTime(credential.updatedAt)}</td>
+                      <td className="admin-test-result" role="status" aria-label={`Test result of ${credential.name}`}>
                         {result === 'running' ? (
                           <span className="muted">Testing…</span>
                         ) : result && 'error' in result ? (

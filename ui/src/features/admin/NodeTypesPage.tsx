@@ -2,7 +2,7 @@ import Form from '@rjsf/core';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { Component, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
+import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { post } from '../../app/api.js';
 import type { NodeType } from '../../app/types.js';
 import { Async, Empty, ErrorBox, formatTime, PageHeader, useAction, useApi, type Loaded } from '../../app/ui.js';
@@ -114,9 +114,17 @@ function NodeTypeList({ state, own }: { state: Loaded<Array<NodeType | ScriptNod
   );
 }
 
+interface SavedState {
+  created?: ScriptNodeType;
+  saved?: string;
+}
+
 function EditExisting({ own, onSaved }: { own: ScriptNodeType[]; onSaved(): void }) {
   const { type = '' } = useParams();
-  const versions = own.filter((candidate) => candidate.type === type).sort((a, b) => compareVersions(b.version, a.version));
+  const state = (useLocation().state ?? {}) as SavedState;
+  let versions = own.filter((candidate) => candidate.type === type).sort((a, b) => compareVersions(b.version, a.version));
+  // Just created: the list may not have reloaded yet.
+  if (versions.length === 0 && state.created?.type === type) versions = [state.created];
   if (versions.length === 0) {
     return (
       <div>
@@ -187,10 +195,11 @@ function draftOf(version: ScriptNodeType | undefined): Draft {
 
 function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onSaved(): void }) {
   const navigate = useNavigate();
+  const location = useLocation();
   const existing = versions[0];
   const [base, setBase] = useState(existing?.version);
   const [draft, setDraft] = useState<Draft>(() => draftOf(existing));
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(((location.state ?? {}) as SavedState).saved ?? null);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setSaved(null);
     setDraft((previous) => ({ ...previous, [key]: value }));
@@ -224,10 +233,11 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
       trust: draft.trust,
       image: draft.image.trim() || null,
     });
-    setSaved(`Saved as version ${created.version}.`);
+    const message = `Saved as version ${created.version}.`;
+    setSaved(message);
     setBase(created.version);
     onSaved();
-    if (!existing) navigate(`/admin/node-types/${encodeURIComponent(created.type)}`, { replace: true });
+    if (!existing) navigate(`/admin/node-types/${encodeURIComponent(created.type)}`, { replace: true, state: { created, saved: message } satisfies SavedState });
   });
 
   return (

@@ -236,7 +236,7 @@ function ClientsEditor({ manager, users, onClose }: { manager: User; users: User
       ) : (
         <form className="stack" onSubmit={action.run}>
           <p className="muted">
-            {manager.email} sees these clients, builds pipelines for them and their results.
+            {manager.email} sees these clients and their results, and builds pipelines for them.
           </p>
           <Checklist
             items={clients.map((client) => ({ id: client.id, label: client.email, hint: client.disabled ? `${client.name}, disabled` : client.name }))}
