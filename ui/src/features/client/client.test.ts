@@ -102,6 +102,41 @@ describe('run results in the browser', { skip }, () => {
 
       await page.getByRole('button', { name: 'Raw JSON' }).click();
       await page.getByText('"total": 8').waitFor();
+
+      await page.getByRole('link', { name: '← My results' }).click();
+      await page.getByLabel('Pipeline').selectOption({ label: 'Weekly scores' });
+      await page.getByLabel('Status').selectOption('failed');
+      await page.getByText('No result matches these filters.').waitFor();
+      await page.getByLabel('Status').selectOption('succeeded');
+      await page.getByRole('row').filter({ hasText: 'Weekly scores' }).waitFor();
+      assert.match(page.url(), /pipelineId=.*status=succeeded|status=succeeded.*pipelineId=/);
+    });
+  });
+
+  it('updates a client result page live while the run goes on', async () => {
+    const slowPipelineId = await pipeline('Slow summary', [
+      { id: 'start', type: 'core.manual' },
+      { id: 'wait', type: 'core.delay', args: { ms: 2500 } },
+      { id: 'summary', type: 'core.transform', args: { code: "return 'Line one\\nLine two'" } },
+    ]);
+    const page = await env.newPage();
+    await productionRun(slowPipelineId);
+    await signIn(page, 'client@acme.test');
+    await withFailureScreenshot(page, 'client-live', async () => {
+      // The list follows the runs still going.
+      const row = page.getByRole('row').filter({ hasText: 'Slow summary' });
+      await row.locator('.badge', { hasText: /queued|running/ }).waitFor();
+      await row.locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
+
+      const runId = await productionRun(slowPipelineId);
+      await page.goto(`/client/runs/${runId}`);
+      await page.locator('.page-header .badge', { hasText: /queued|running/ }).waitFor();
+      await page.getByText(/Running… the result appears here|Waiting to start/).waitFor();
+      await screenshot(page, 'client-run-live');
+      await page.locator('.page-header .badge', { hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
+      const text = page.locator('pre.text-value');
+      await text.waitFor();
+      assert.equal(await text.textContent(), 'Line one\nLine two');
     });
   });
 
@@ -192,6 +227,51 @@ describe('run results in the browser', { skip }, () => {
       assert.equal((await finished(retryId)).status, 'failed');
       await page.locator('.page-header .badge', { hasText: 'failed' }).waitFor();
       await screenshot(page, 'manager-retried-run');
+    });
+  });
+
+  it('pages through many results with Load more', async () => {
+    const started = [];
+    for (let i = 0; i < 32; i += 1) started.push(await productionRun(reportPipelineId));
+    for (const runId of started) await finished(runId);
+    const client = await env.server.login('client@acme.test');
+    let total = 0;
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: { items: unknown[]; nextCursor: string | null } = await call('GET', `/api/runs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, client);
+      total += page.items.length;
+      cursor = page.nextCursor;
+    }
+    assert.ok(total > 30);
+
+    const page = await env.newPage();
+    await signIn(page, 'client@acme.test');
+    await withFailureScreenshot(page, 'client-load-more', async () => {
+      const rows = page.locator('table.runs-table tbody tr');
+      await page.getByRole('button', { name: 'Load more' }).waitFor();
+      assert.equal(await rows.count(), 30);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+      assert.equal(await rows.count(), total);
+    });
+  });
+
+  it('cancels a running run from its page', async () => {
+    const longPipelineId = await pipeline('Long wait', [
+      { id: 'start', type: 'core.manual' },
+      { id: 'wait', type: 'core.delay', args: { ms: 30_000 } },
+    ]);
+    const runId = await productionRun(longPipelineId);
+    const page = await env.newPage();
+    await signIn(page, 'manager@acme.test');
+    await withFailureScreenshot(page, 'manager-cancel', async () => {
+      await page.goto(`/manager/runs/${runId}`);
+      await page.locator('.page-header .badge', { hasText: 'running' }).waitFor();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('.page-header .badge', { hasText: 'canceled' }).waitFor();
+      await page.getByRole('button', { name: 'Retry' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Cancel' }).count(), 0);
+      await screenshot(page, 'manager-canceled-run');
     });
   });
 });

@@ -43,6 +43,7 @@ export function ValueView({ value, runId, artifacts, empty = 'No value' }: { val
   const [raw, setRaw] = useState(false);
   if (value === undefined || value === null) return <p className="muted value-empty">{empty}</p>;
   if (typeof value !== 'object') return <ScalarView value={value} />;
+  if (Object.keys(value).length === 0) return <span className="muted">{Array.isArray(value) ? '(empty list)' : '(empty object)'}</span>;
   return (
     <div className="value-view">
       <div className="view-switch" role="group" aria-label="Display">

@@ -9,9 +9,10 @@ import { LogView, NodeRunDetails, RunError } from './NodeRunDetails.js';
 import { nodeLabelOf, ResultView, resultNodes, ValueView } from './ResultView.js';
 import './runs.css';
 
-/** The node shown first: the one that failed, else the one that gave the result, else the first. */
+/** The node shown first: the one that failed, else the one running or stopped, else the one that gave the result. */
 function defaultNode(run: Run): string | null {
-  return run.nodes.find((node) => node.status === 'failed')?.nodeId ?? resultNodes(run)[0] ?? run.nodes[0]?.nodeId ?? null;
+  const byStatus = (...statuses: string[]) => run.nodes.find((node) => statuses.includes(node.status))?.nodeId;
+  return byStatus('failed') ?? byStatus('running', 'canceled') ?? resultNodes(run)[0] ?? run.nodes[0]?.nodeId ?? null;
 }
 
 /** A run for its manager: what ran, how it went node by node, with Cancel and Retry. */

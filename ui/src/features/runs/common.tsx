@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { get, query } from '../../app/api.js';
 import type { Page, Run, RunSummary } from '../../app/types.js';
 import { formatDuration, formatTime, StatusBadge } from '../../app/ui.js';
+import { subscribeRun } from './live.js';
 import { nodeLabelOf } from './ResultView.js';
 import './runs.css';
 
@@ -65,6 +66,35 @@ export function useRunList(filter: RunFilter, limit = 50): RunList {
       .catch((caught: Error) => setError(caught))
       .finally(() => setLoadingMore(false));
   }, [key, nextCursor]);
+
+  // Runs still going are followed live, so their status changes without a reload.
+  const going = items
+    .filter((run) => run.status === 'queued' || run.status === 'running')
+    .map((run) => run.id)
+    .join(',');
+  useEffect(() => {
+    if (!going) return;
+    const unsubscribes = going.split(',').map((runId) =>
+      subscribeRun(runId, (event) => {
+        if (event.type !== 'run') return;
+        setItems((previous) =>
+          previous.map((run) =>
+            run.id !== runId
+              ? run
+              : {
+                  ...run,
+                  status: event.status,
+                  startedAt: run.startedAt ?? (event.status === 'queued' ? null : event.at),
+                  finishedAt: FINAL.has(event.status) ? event.at : run.finishedAt,
+                },
+          ),
+        );
+      }),
+    );
+    return () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    };
+  }, [going]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { items, nextCursor, loading, loadingMore, error, loadMore, reload };
