@@ -369,9 +369,9 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
     return () => window.removeEventListener('beforeunload', onLeave);
   }, [dirty]);
 
-  // Validation on open, so problems show at once.
+  // Validation on open, so problems show at once (a new, empty pipeline has only the canvas hint).
   useEffect(() => {
-    void validate().catch(() => undefined);
+    if (state.current.nodes.length > 0) void validate().catch(() => undefined);
   }, []);
 
   // Edges named by validation errors are drawn red with the message; errors change with generalErrors.
@@ -493,6 +493,7 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
                 credentials={credentials.data ?? []}
                 errors={store.get(selected.id).errors ?? []}
                 pluginWidgets={pluginWidgets}
+                pluginsLoading={plugins.loading}
                 readOnly={readOnly}
                 onChange={(patchData, key) => updateNodeData(selected.id, patchData, key)}
                 onDelete={deleteSelected}

@@ -3,7 +3,7 @@ import type { RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { Component, useEffect, useMemo, useState, type ComponentType, type ReactNode } from 'react';
 import type { Credential, NodeSettings, NodeType } from '../../app/types.js';
-import { ErrorBox } from '../../app/ui.js';
+import { ErrorBox, Spinner } from '../../app/ui.js';
 import type { GraphError } from '../../app/types.js';
 import type { PiperNodeData } from './graph.js';
 import { compareVersions } from './Palette.js';
@@ -101,15 +101,20 @@ export interface NodePanelProps {
   credentials: Credential[];
   errors: GraphError[];
   pluginWidgets: Record<string, ComponentType<any>>;
+  /** Plugin UIs are still loading: a form that asks for a plugin widget waits for them. */
+  pluginsLoading: boolean;
   readOnly: boolean;
   onChange(patch: Partial<PiperNodeData>, coalesce: string): void;
   onDelete(): void;
 }
 
 /** The selected node: its form generated from the type's args schema, credential, settings and version. */
-export function NodePanel({ nodeId, data, nodeType, versions, credentials, errors, pluginWidgets, readOnly, onChange, onDelete }: NodePanelProps) {
+export function NodePanel({ nodeId, data, nodeType, versions, credentials, errors, pluginWidgets, pluginsLoading, readOnly, onChange, onDelete }: NodePanelProps) {
   const widgets = useMemo(() => ({ ...BUILT_IN_WIDGETS, ...pluginWidgets }), [pluginWidgets]);
-  const uiSchema = useMemo<UiSchema>(() => ({ ...(nodeType?.uiSchema ?? {}), 'ui:submitButtonOptions': { norender: true } }), [nodeType]);
+  const { uiSchema, missing } = useMemo(() => {
+    const resolved = withAvailableWidgets(nodeType?.uiSchema ?? {}, widgets);
+    return { uiSchema: { ...resolved.uiSchema, 'ui:submitButtonOptions': { norender: true } } as UiSchema, missing: resolved.missing };
+  }, [nodeType, widgets]);
   const schema = useMemo<RJSFSchema>(() => {
     const args = (nodeType?.argsSchema ?? { type: 'object' }) as RJSFSchema;
     // The node's name is the panel's heading already.
@@ -179,20 +184,29 @@ export function NodePanel({ nodeId, data, nodeType, versions, credentials, error
           <p className="muted small">
             Values may hold <code>{'{{ expressions }}'}</code>: the input's fields, <code>$input</code>, <code>$nodes.&lt;id&gt;</code>, <code>$run</code>.
           </p>
-          <WidgetBoundary key={`${nodeId}:${nodeType.version}`}>
-            <Form
-              schema={schema}
-              uiSchema={uiSchema}
-              formData={data.args}
-              validator={validator}
-              widgets={widgets}
-              disabled={readOnly}
-              noHtml5Validate
-              showErrorList={false}
-              idPrefix={`arg-${nodeId}`}
-              onChange={(event) => onChange({ args: (event.formData ?? {}) as Record<string, unknown> }, `args:${nodeId}`)}
-            />
-          </WidgetBoundary>
+          {missing.length > 0 && !pluginsLoading && (
+            <p className="field-problem">
+              {missing.join(', ')} could not be loaded from {missing.length === 1 ? 'its plugin' : 'their plugins'}: plain fields are shown instead.
+            </p>
+          )}
+          {missing.length > 0 && pluginsLoading ? (
+            <Spinner label="Loading the plugin's form widgets…" />
+          ) : (
+            <WidgetBoundary key={`${nodeId}:${nodeType.version}:${missing.join()}`}>
+              <Form
+                schema={schema}
+                uiSchema={uiSchema}
+                formData={data.args}
+                validator={validator}
+                widgets={widgets}
+                disabled={readOnly}
+                noHtml5Validate
+                showErrorList={false}
+                idPrefix={`arg-${nodeId}`}
+                onChange={(event) => onChange({ args: (event.formData ?? {}) as Record<string, unknown> }, `args:${nodeId}`)}
+              />
+            </WidgetBoundary>
+          )}
         </section>
       )}
       <details className="settings">
@@ -229,6 +243,25 @@ export function NodePanel({ nodeId, data, nodeType, versions, credentials, error
       )}
     </div>
   );
+}
+
+/**
+ * The uiSchema with plugin widgets (`"<pluginId>/<name>"`) that are not loaded replaced by the
+ * field's default widget, and their names; rjsf would fail the whole form on an unknown widget.
+ */
+function withAvailableWidgets(uiSchema: Record<string, unknown>, widgets: Record<string, unknown>): { uiSchema: Record<string, unknown>; missing: string[] } {
+  const missing: string[] = [];
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (!value || typeof value !== 'object') return value;
+    const copy: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      if (key === 'ui:widget' && typeof member === 'string' && member.includes('/') && !(member in widgets)) missing.push(member);
+      else copy[key] = walk(member);
+    }
+    return copy;
+  };
+  return { uiSchema: walk(uiSchema) as Record<string, unknown>, missing };
 }
 
 function numberOf(text: string): number | undefined {

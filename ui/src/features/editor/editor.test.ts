@@ -13,6 +13,17 @@ const skip = browserSkip(import.meta.filename);
 const node = (page: Page, id: string): Locator => page.locator(`.react-flow__node[data-id="${id}"]`);
 const nodeIds = async (page: Page) => (await page.locator('.react-flow__node').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-id')))).sort();
 
+/** Drags a node type from the palette onto the canvas at (x, y) of the canvas, as a user does. */
+async function dragFromPalette(page: Page, type: string, x: number, y: number) {
+  const before = await page.locator('.react-flow__node').count();
+  await page.locator(`.palette-item[data-node-type="${type}"]`).hover();
+  await page.mouse.down();
+  const canvas = (await page.locator('.react-flow__pane').boundingBox())!;
+  await page.mouse.move(canvas.x + x, canvas.y + y, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction(`document.querySelectorAll('.react-flow__node').length > ${before}`);
+}
+
 /** Drags from a node's output handle to another node's input handle, as a user connects them. */
 async function connect(page: Page, from: string, to: string) {
   const source = await node(page, from).locator('.react-flow__handle.source').first().boundingBox();
@@ -48,10 +59,10 @@ describe('the pipeline editor', { skip }, () => {
     pipelineUrl = new URL(page.url()).pathname;
 
     // From the palette: drag the trigger onto the canvas, search and drag the delay, click to add the transform.
-    const canvas = page.locator('.react-flow__pane');
-    await page.locator('.palette-item[data-node-type="core.manual"]').dragTo(canvas, { targetPosition: { x: 150, y: 200 } });
+    await page.getByText('Drag a node from the palette').waitFor();
+    await dragFromPalette(page, 'core.manual', 150, 200);
     await page.getByLabel('Search nodes').fill('delay');
-    await page.locator('.palette-item[data-node-type="core.delay"]').dragTo(canvas, { targetPosition: { x: 420, y: 200 } });
+    await dragFromPalette(page, 'core.delay', 420, 200);
     await page.getByLabel('Search nodes').fill('');
     await page.locator('.palette-item[data-node-type="core.transform"]').click();
     assert.deepEqual(await nodeIds(page), ['delay_1', 'manual_1', 'transform_1']);
@@ -107,7 +118,7 @@ describe('the pipeline editor', { skip }, () => {
     // The client reads that result in the portal.
     const client = await env.newPage();
     await signIn(client, 'client@acme.test');
-    await client.getByText('Greeting').first().click();
+    await client.getByRole('row').filter({ hasText: 'Greeting' }).getByRole('link', { name: 'Greeting' }).click();
     await client.getByText('Hello, Acme Client!').waitFor();
     await screenshot(client, 'client-reads-result');
     });

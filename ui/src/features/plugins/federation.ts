@@ -54,7 +54,7 @@ export function loadPluginUi(ref: PluginUiRef): Promise<PluginUi> {
 }
 
 /** The plugin UIs of `refs` (keyed by plugin id) once loaded; a UI that fails to load is left out and reported. */
-export function usePluginUis(refs: Array<{ pluginId: string; ui: PluginUiRef | null | undefined }>): { uis: Map<string, PluginUi>; errors: string[] } {
+export function usePluginUis(refs: Array<{ pluginId: string; ui: PluginUiRef | null | undefined }>): { uis: Map<string, PluginUi>; errors: string[]; loading: boolean } {
   const key = refs
     .filter((ref) => ref.ui)
     .map((ref) => `${ref.pluginId}=${ref.ui!.remoteEntry}`)
@@ -81,7 +81,7 @@ export function usePluginUis(refs: Array<{ pluginId: string; ui: PluginUiRef | n
     };
     // `key` stands for `refs`, whose identity changes on every render.
   }, [key]);
-  return state.key === key ? state : { uis: new Map(), errors: [] };
+  return state.key === key ? { ...state, loading: false } : { uis: new Map(), errors: [], loading: key !== '' };
 }
 
 /** rjsf widgets of the loaded plugin UIs, named `<pluginId>/<widget>` as uiSchemas reference them. */
