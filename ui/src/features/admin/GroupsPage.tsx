@@ -110,7 +110,9 @@ function GroupForm({ group, onClose, onDone }: { group?: GroupInfo; onClose(): v
           <input required autoFocus maxLength={200} value={name} onChange={(event) => setName(event.target.value)} />
         </label>
         <label>
-          Description <span className="muted">(optional)</span>
+          <span>
+            Description <span className="muted">(optional)</span>
+          </span>
           <textarea rows={3} maxLength={2000} value={description} onChange={(event) => setDescription(event.target.value)} />
         </label>
         <ErrorBox error={action.error} />

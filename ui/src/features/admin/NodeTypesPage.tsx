@@ -280,7 +280,9 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
                 <input required maxLength={200} placeholder="Clean orders" value={draft.name} onChange={(event) => set('name', event.target.value)} />
               </label>
               <label>
-                Category <span className="muted">(optional)</span>
+                <span>
+                  Category <span className="muted">(optional)</span>
+                </span>
                 <input maxLength={100} placeholder="Scripts" value={draft.category} onChange={(event) => set('category', event.target.value)} />
               </label>
               <label>
@@ -301,7 +303,9 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
               </label>
             </div>
             <label>
-              Description <span className="muted">(optional)</span>
+              <span>
+                Description <span className="muted">(optional)</span>
+              </span>
               <input maxLength={2000} value={draft.description} onChange={(event) => set('description', event.target.value)} />
             </label>
           </section>
@@ -344,11 +348,15 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
           <section className="card">
             <div className="admin-form-grid">
               <label>
-                Inputs <span className="muted">(comma-separated; none for an entry node)</span>
+                <span>
+                  Inputs <span className="muted">(comma-separated; none for an entry node)</span>
+                </span>
                 <input value={draft.inputs} placeholder="main" onChange={(event) => set('inputs', event.target.value)} />
               </label>
               <label>
-                Outputs <span className="muted">(comma-separated)</span>
+                <span>
+                  Outputs <span className="muted">(comma-separated)</span>
+                </span>
                 <input required value={draft.outputs} placeholder="main" onChange={(event) => set('outputs', event.target.value)} />
               </label>
               <label>
@@ -359,7 +367,9 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
                 </select>
               </label>
               <label>
-                Image <span className="muted">(optional)</span>
+                <span>
+                  Image <span className="muted">(optional)</span>
+                </span>
                 <input maxLength={255} placeholder="python:3.12-slim" value={draft.image} onChange={(event) => set('image', event.target.value)} />
               </label>
             </div>
@@ -431,7 +441,9 @@ function NodeTypeEditor({ versions, onSaved }: { versions: ScriptNodeType[]; onS
           <p className="muted" style={{ marginTop: 0 }}>
             What the pipeline editor shows for this node's args.
           </p>
-          {args.value && !argsTypeError && ui.value ? (
+          {args.value && !argsTypeError && ui.value && Object.keys((args.value.properties as object | undefined) ?? {}).length === 0 ? (
+            <p className="muted">No args: the node has no settings. Add properties to the args schema.</p>
+          ) : args.value && !argsTypeError && ui.value ? (
             <PreviewBoundary key={`${draft.argsSchema}\u0000${draft.uiSchema}`}>
               <div className="admin-rjsf">
                 <Form schema={args.value as RJSFSchema} uiSchema={{ ...(ui.value as UiSchema), 'ui:submitButtonOptions': { norender: true } }} validator={validator} liveValidate noHtml5Validate showErrorList={false} idPrefix="preview" tagName="div" />

@@ -194,7 +194,9 @@ function InstallDialog({ onClose, onInstalled }: { onClose(): void; onInstalled(
               <input required autoFocus maxLength={214} placeholder="@acme/piper-plugin" value={name} onChange={(event) => setName(event.target.value)} />
             </label>
             <label>
-              Version <span className="muted">(optional: the latest)</span>
+              <span>
+                Version <span className="muted">(optional: the latest)</span>
+              </span>
               <input maxLength={64} placeholder="1.2.0 or ^1.2" value={version} onChange={(event) => setVersion(event.target.value)} />
             </label>
           </>
@@ -262,7 +264,7 @@ function RemoveDialog({ plugin, onClose, onRemoved }: { plugin: PluginInfo; onCl
         <div className="row">
           <span className="spacer" />
           <button type="button" className="secondary" onClick={onClose}>
-            {inUse ? 'Close' : 'Cancel'}
+            {inUse ? 'OK' : 'Cancel'}
           </button>
           {!inUse && (
             <button type="button" className="danger" disabled={action.busy} onClick={() => void action.run()}>

@@ -140,10 +140,7 @@ function TokenDialog({ account, onClose }: { account: Created; onClose(): void }
           <strong>Copy this token now: it is shown only once.</strong> Piper keeps only a hash of it. Store it in a secret manager; anyone holding it can act as this service account.
         </p>
         <div className="admin-token">
-          <label className="sr-only" htmlFor="service-account-token">
-            Token
-          </label>
-          <input id="service-account-token" readOnly value={account.token} aria-label="Token" onFocus={(event) => event.target.select()} />
+          <textarea id="service-account-token" readOnly rows={2} value={account.token} aria-label="Token" spellCheck={false} onFocus={(event) => event.target.select()} />
           <button type="button" onClick={() => void copy()}>
             {copied ? 'Copied' : 'Copy'}
           </button>

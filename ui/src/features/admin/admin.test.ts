@@ -113,6 +113,29 @@ describe('admin console', { skip }, () => {
     assert.ok(!hidden.some((type) => type.type === NODE_TYPE));
     await row.getByRole('checkbox', { name: /Enabled for this org/ }).click();
     await row.getByText('enabled', { exact: true }).waitFor();
+
+    // A published pipeline uses the node type: removal is refused, and the dialog says why and where.
+    const groups = (await api('GET', '/api/groups')) as Array<{ id: string; name: string }>;
+    const pipeline = (await api('POST', '/api/pipelines', {
+      name: 'Greets',
+      groupId: groups.find((group) => group.name === 'default')!.id,
+      graph: {
+        nodes: [
+          { id: 'start', type: 'core.manual', position: { x: 0, y: 0 }, data: { args: {} } },
+          { id: 'hello', type: NODE_TYPE, position: { x: 200, y: 0 }, data: { version: '1.0.0', args: { name: 'Piper' } } },
+        ],
+        edges: [{ id: 'start->hello', source: 'start', target: 'hello' }],
+      },
+    })) as { id: string };
+    await api('POST', `/api/pipelines/${pipeline.id}/versions`);
+    await row.getByRole('button', { name: `Remove ${PLUGIN}@1.0.0` }).click();
+    const remove = page.getByRole('dialog', { name: 'Remove plugin' });
+    await remove.getByRole('button', { name: 'Remove plugin' }).click();
+    await remove.getByText('This version cannot be removed: it is in use.').waitFor();
+    await remove.getByRole('listitem').filter({ hasText: 'Greets' }).waitFor();
+    await screenshot(page, 'admin-plugins-in-use');
+    await remove.getByRole('button', { name: 'OK' }).click();
+    assert.ok(((await api('GET', '/api/node-types')) as Array<{ type: string }>).some((type) => type.type === NODE_TYPE), 'still installed');
   });
 
   it('reads the audit log: the assignment with its before and after, expanded', async () => {
@@ -209,11 +232,23 @@ describe('admin console', { skip }, () => {
     await page.getByLabel('Type key').fill('acme.uiDefined');
     await page.getByLabel('Name', { exact: true }).fill('UI defined');
     await page.getByRole('complementary', { name: 'Form preview' }).waitFor();
+    const argsEditor = page.getByRole('textbox', { name: 'Args schema' });
+    await argsEditor.fill('{ "type": "object", "properties": { "factor": ');
+    await page.getByRole('alert').filter({ hasText: /JSON|Unexpected|position/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Create node type' }).isDisabled(), true, 'no save while the schema does not parse');
+    await argsEditor.fill('{ "type": "object", "properties": { "factor": { "type": "integer", "title": "Factor", "default": 2 } } }');
+    await page.getByRole('complementary', { name: 'Form preview' }).getByLabel('Factor').waitFor();
     await page.getByRole('button', { name: 'Create node type' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved as version 1.0.0' }).waitFor();
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2.0.0' }).waitFor();
+    await page.getByRole('cell', { name: 'v1.0.0' }).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'admin-node-types-edit');
-    const types = (await api('GET', '/api/node-types')) as Array<{ type: string; version: string }>;
-    assert.ok(types.some((type) => type.type === 'acme.uiDefined' && type.version === '1.0.0'));
+    const types = (await api('GET', '/api/node-types')) as Array<{ type: string; version: string; argsSchema: { properties: object } }>;
+    const defined = types.filter((type) => type.type === 'acme.uiDefined');
+    assert.deepEqual(defined.map((type) => type.version).sort(), ['1.0.0', '2.0.0']);
+    assert.ok('factor' in defined[0]!.argsSchema.properties);
     await page.getByRole('link', { name: 'All script nodes' }).click();
     await page.getByRole('link', { name: 'UI defined' }).waitFor();
     await screenshot(page, 'admin-node-types');
