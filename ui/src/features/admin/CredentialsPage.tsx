@@ -152,8 +152,28 @@ function humanize(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1).replace(/\b(url|id|uri|api|oauth2?)\b/g, (word) => word.toUpperCase());
 }
 
+type Branch = { if?: { properties?: Record<string, { const?: unknown }> }; then?: { required?: string[] } };
+
+/**
+ * Fields that only some variants need (`allOf: [{ if: { properties: { kind: { const } } }, then: { required } }]`,
+ * as core.httpAuth has): those the chosen variant does not need are hidden, and not sent.
+ */
+function irrelevantFields(schema: Record<string, unknown>, data: Record<string, unknown>): Set<string> {
+  const branches = (Array.isArray(schema.allOf) ? schema.allOf : []) as Branch[];
+  const conditional = new Set<string>();
+  const needed = new Set<string>();
+  for (const branch of branches) {
+    const conditions = Object.entries(branch.if?.properties ?? {});
+    const required = branch.then?.required ?? [];
+    if (conditions.length === 0 || conditions.some(([, condition]) => !condition || !('const' in condition))) continue;
+    for (const field of required) conditional.add(field);
+    if (conditions.every(([key, condition]) => data[key] === condition.const)) for (const field of required) needed.add(field);
+  }
+  return new Set([...conditional].filter((field) => !needed.has(field)));
+}
+
 /** The type's uiSchema with every secret field a password input and readable labels. */
-function uiSchemaOf(type: CredentialTypeInfo | undefined): UiSchema {
+function uiSchemaOf(type: CredentialTypeInfo | undefined, hidden: Set<string>): UiSchema {
   const ui: Record<string, unknown> = { ...(type?.uiSchema ?? {}) };
   const properties = (type?.schema.properties ?? {}) as Record<string, { type?: unknown; title?: string }>;
   // Schemas without titles would show raw keys (clientSecret): turn them into words.
@@ -163,6 +183,7 @@ function uiSchemaOf(type: CredentialTypeInfo | undefined): UiSchema {
   for (const field of type?.secretFields ?? []) {
     if (properties[field]?.type === 'string') ui[field] = { ...(ui[field] as object), 'ui:widget': 'password' };
   }
+  for (const field of hidden) ui[field] = { ...(ui[field] as object), 'ui:widget': 'hidden' };
   ui['ui:submitButtonOptions'] = { norender: true };
   return ui as UiSchema;
 }
@@ -190,7 +211,9 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
       setNameError('A name is required');
       throw new ApiError(400, 'invalid', 'Give the credential a name');
     }
-    const body = { name: name.trim(), groupId: groupId || null, isDefault, data: formData };
+    const hidden = type ? irrelevantFields(type.schema, formData) : new Set<string>();
+    const sent = Object.fromEntries(Object.entries(formData).filter(([key, value]) => !hidden.has(key) && value !== undefined && value !== ''));
+    const body = { name: name.trim(), groupId: groupId || null, isDefault, data: sent };
     if (credential) await patch(`/api/credentials/${credential.id}`, body);
     else await post('/api/credentials', { ...body, type: typeName });
     onSaved();
@@ -258,7 +281,7 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
             <Form
               key={type.type}
               schema={type.schema as RJSFSchema}
-              uiSchema={uiSchemaOf(type)}
+              uiSchema={uiSchemaOf(type, irrelevantFields(type.schema, data))}
               formData={data}
               validator={validator}
               noHtml5Validate
