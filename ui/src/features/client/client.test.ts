@@ -251,7 +251,7 @@ describe('run results in the browser', { skip }, () => {
       await page.getByRole('button', { name: 'Load more' }).waitFor();
       assert.equal(await rows.count(), 30);
       await page.getByRole('button', { name: 'Load more' }).click();
-      await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+      await page.locator('.load-more').waitFor({ state: 'detached' });
       assert.equal(await rows.count(), total);
     });
   });

@@ -1,5 +1,5 @@
 /** Pieces the run pages of managers and clients share: the paged run list, the status history, node timings. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { get, query } from '../../app/api.js';
 import type { Page, Run, RunSummary } from '../../app/types.js';
 import { formatDuration, formatTime, StatusBadge } from '../../app/ui.js';
@@ -35,6 +35,8 @@ export function useRunList(filter: RunFilter, limit = 50): RunList {
   const [error, setError] = useState<Error>();
   const [tick, setTick] = useState(0);
   const key = query({ ...filter, limit });
+  const currentKey = useRef(key);
+  currentKey.current = key;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -42,10 +44,12 @@ export function useRunList(filter: RunFilter, limit = 50): RunList {
     setError(undefined);
     get<Page<RunSummary>>(`/api/runs${key}`, controller.signal)
       .then((page) => {
+        if (controller.signal.aborted) return;
         setItems(page.items);
         setNextCursor(page.nextCursor);
       })
-      .catch((caught: Error) => caught.name !== 'AbortError' && setError(caught))
+      // An aborted request can also fail while its body is read (not as an AbortError): a newer one is on its way.
+      .catch((caught: Error) => !controller.signal.aborted && setError(caught))
       .finally(() => !controller.signal.aborted && setLoading(false));
     return () => controller.abort();
   }, [key, tick]);
@@ -57,6 +61,8 @@ export function useRunList(filter: RunFilter, limit = 50): RunList {
     const separator = key ? '&' : '?';
     get<Page<RunSummary>>(`/api/runs${key}${separator}cursor=${encodeURIComponent(nextCursor)}`)
       .then((page) => {
+        // The filters changed meanwhile: this page belongs to a list no longer shown.
+        if (currentKey.current !== key) return;
         setItems((previous) => {
           const seen = new Set(previous.map((run) => run.id));
           return [...previous, ...page.items.filter((run) => !seen.has(run.id))];
