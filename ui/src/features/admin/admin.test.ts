@@ -226,7 +226,7 @@ describe('admin console', { skip }, () => {
     await screenshot(page, 'admin-service-accounts');
   });
 
-  it('creates a script node type and shows the other pages', async () => {
+  it('defines a script node type (new versions), a group with a member, a user (weak password refused) then deleted, and settings', async () => {
     await page.getByRole('link', { name: 'Script nodes' }).click();
     await page.getByRole('link', { name: 'New script node type' }).click();
     await page.getByLabel('Type key').fill('acme.uiDefined');
@@ -255,7 +255,32 @@ describe('admin console', { skip }, () => {
 
     await page.getByRole('link', { name: 'Groups' }).click();
     await page.getByRole('cell', { name: 'default', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'New group' }).click();
+    await page.getByRole('dialog', { name: 'New group' }).getByLabel('Name').fill('ops');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('button', { name: 'Members of ops' }).click();
+    const members = page.getByRole('dialog', { name: 'Members of ops' });
+    await members.getByRole('checkbox', { name: /manager@acme\.test/ }).check();
+    await members.getByRole('button', { name: 'Save members' }).click();
+    await members.waitFor({ state: 'detached' });
+    const ops = ((await api('GET', '/api/groups')) as Array<{ name: string; memberIds: string[] }>).find((group) => group.name === 'ops')!;
+    assert.deepEqual(ops.memberIds, [await userId('manager@acme.test')]);
     await screenshot(page, 'admin-groups');
+
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const create = page.getByRole('dialog', { name: 'New user' });
+    await create.getByLabel('Name').fill('Temp Client');
+    await create.getByLabel('Email').fill('temp@acme.test');
+    await create.getByLabel('Initial password').fill('short');
+    await create.getByRole('button', { name: 'Create user' }).click();
+    await create.getByRole('alert').waitFor();
+    await create.getByLabel('Initial password').fill('a-long-enough-password-42');
+    await create.getByRole('button', { name: 'Create user' }).click();
+    await create.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete temp@acme.test' }).click();
+    await page.getByRole('dialog', { name: 'Delete user' }).getByRole('button', { name: 'Delete user' }).click();
+    await page.locator('tr[data-email="temp@acme.test"]').waitFor({ state: 'detached' });
 
     await page.getByRole('link', { name: 'Settings' }).click();
     const memory = page.getByRole('spinbutton').first();
