@@ -197,11 +197,13 @@ describe('run results in the browser', { skip }, () => {
       const csv = page.getByRole('region', { name: 'Node csv' });
       await csv.getByRole('tab', { name: /Logs/ }).click();
       await csv.getByRole('log').getByText('Wrote 2 row(s) to data.csv').waitFor();
+      await csv.getByRole('log').scrollIntoViewIfNeeded();
+      await screenshot(page, 'manager-node-logs');
       await csv.getByRole('tab', { name: /Files/ }).click();
       const downloading = page.waitForEvent('download');
       await csv.getByRole('button', { name: 'Download data.csv' }).click();
       assert.equal((await downloading).suggestedFilename(), 'data.csv');
-      await screenshot(page, 'manager-node-logs');
+      await screenshot(page, 'manager-node-files');
     });
   });
 
