@@ -106,11 +106,18 @@ describe('installing plugins', () => {
   it('refuses to remove a version a published pipeline uses, and removes one that is not used', async () => {
     const plugins = (await server.request('GET', '/api/plugins', { token: admin })).body.filter((p: { package: string }) => p.package === NAME);
     const v1 = plugins.find((p: { version: string }) => p.version === '1.0.0');
+    // Another org publishes a pipeline on 1.0.0 as well: it counts, but is never named to this admin.
+    const betaAdmin = await server.login('admin@beta.test');
+    const betaPipeline = await new PipelineDriver(server, betaAdmin).create({ nodes: [node('hello', 'greet.hello', { name: 'Eve' }, { version: '1.0.0' })], edges: [] }, { name: 'Beta secret pipeline' });
+    assert.equal((await server.request('POST', `/api/pipelines/${betaPipeline}/versions`, { token: betaAdmin })).status, 201);
     const refused = await server.request('DELETE', `/api/plugins/${v1.id}`, { token: admin });
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
-    assert.equal(refused.body.error.details.pipelines[0].id, pinnedPipeline);
+    assert.deepEqual(refused.body.error.details.pipelines.map((p: { id: string }) => p.id), [pinnedPipeline]);
+    assert.equal(refused.body.error.details.otherOrgsPipelines, 1);
+    assert.ok(!JSON.stringify(refused.body).includes('Beta secret pipeline'));
 
     await server.request('DELETE', `/api/pipelines/${pinnedPipeline}`, { token: admin });
+    await server.request('DELETE', `/api/pipelines/${betaPipeline}`, { token: betaAdmin });
     assert.equal((await server.request('DELETE', `/api/plugins/${v1.id}`, { token: admin })).status, 204);
     assert.ok(!server.services.registry.get('greet.hello', '1.0.0'));
     assert.ok(server.services.registry.get('greet.hello', '2.0.0'));

@@ -113,7 +113,8 @@ export class PluginInstaller {
         const inserted = await trx('plugins')
           .insert({ package: manifest.name, version: manifest.version, source, status: 'installed', manifest: JSON.stringify({ id: pluginId }), tarball, installedBy: caller.principal.userId })
           .returning(['id', 'package', 'version']);
-        await this.audit.record(trx, caller, { orgId: null, action: 'plugin.installed', entityType: 'plugin', entityId: inserted[0].id, after: { package: manifest.name, version: manifest.version, source, pluginId } });
+        // The instance admin's own org keeps the record of an instance-wide change.
+        await this.audit.record(trx, caller, { orgId: caller.principal.orgId, action: 'plugin.installed', entityType: 'plugin', entityId: inserted[0].id, after: { package: manifest.name, version: manifest.version, source, pluginId } });
         return inserted;
       });
       await this.events.publish({ type: 'plugins' });
@@ -223,7 +224,7 @@ export class PluginInstaller {
     // The newest version of a plugin serves a node type version several of its versions carry: those stay.
     const exclusive = loaded ? this.registry.listNodeTypes().filter((type) => type.plugin.id === loaded.pluginId && type.plugin.version === loaded.pluginVersion) : [];
     for (const type of exclusive) {
-      const users: Array<{ id: string; name: string }> = await this.db('pipelineVersions')
+      const users: Array<{ id: string; name: string; orgId: string }> = await this.db('pipelineVersions')
         .join('pipelines', 'pipelines.id', 'pipelineVersions.pipelineId')
         .whereNull('pipelines.deletedAt')
         .whereRaw('jsonb_path_exists(pipeline_versions.graph, cast(? as jsonpath), jsonb_build_object(?::text, ?::text, ?::text, ?::text))', [
@@ -233,14 +234,20 @@ export class PluginInstaller {
           'v',
           type.version,
         ])
-        .distinct('pipelines.id', 'pipelines.name');
+        .distinct('pipelines.id', 'pipelines.name', 'pipelines.orgId');
       if (users.length) {
-        throw conflict(`Published pipelines use ${type.type}@${type.version}, which only ${row.package}@${row.version} provides`, { nodeType: `${type.type}@${type.version}`, pipelines: users });
+        // Other orgs' pipelines are counted, never named.
+        const own = users.filter((pipeline) => pipeline.orgId === caller.principal.orgId).map(({ id, name }) => ({ id, name }));
+        throw conflict(`Published pipelines use ${type.type}@${type.version}, which only ${row.package}@${row.version} provides`, {
+          nodeType: `${type.type}@${type.version}`,
+          pipelines: own,
+          otherOrgsPipelines: users.length - own.length,
+        });
       }
     }
     await this.db.transaction(async (trx) => {
       await trx('plugins').where({ id }).delete();
-      await this.audit.record(trx, caller, { orgId: null, action: 'plugin.removed', entityType: 'plugin', entityId: id, before: { package: row.package, version: row.version } });
+      await this.audit.record(trx, caller, { orgId: caller.principal.orgId, action: 'plugin.removed', entityType: 'plugin', entityId: id, before: { package: row.package, version: row.version } });
     });
     if (row.tarball) await fs.rm(this.dirOf(row.package, row.version, row.tarball), { recursive: true, force: true });
     await this.sync();

@@ -21,12 +21,14 @@ export function useApi<T>(path: string | null): Loaded<T> {
     if (path === null) return;
     const controller = new AbortController();
     setLoading(true);
+    // A superseded request (the path changed) must not overwrite the newer one's result.
     get<T>(path, controller.signal)
       .then((value) => {
+        if (controller.signal.aborted) return;
         setData(value);
         setError(undefined);
       })
-      .catch((caught: Error) => caught.name !== 'AbortError' && setError(caught))
+      .catch((caught: Error) => !controller.signal.aborted && setError(caught))
       .finally(() => !controller.signal.aborted && setLoading(false));
     return () => controller.abort();
   }, [path, tick]);
@@ -83,7 +85,7 @@ export function ErrorBox({ error, onRetry }: { error: Error | undefined; onRetry
         </ul>
       )}
       {onRetry && (
-        <button type="button" className="link" onClick={onRetry}>
+        <button type="button" className="link retry" onClick={onRetry}>
           Try again
         </button>
       )}

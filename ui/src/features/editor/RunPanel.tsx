@@ -1,10 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { post } from '../../app/api.js';
-import { JsonTree } from '../../app/JsonTree.js';
 import type { NodeType, Pipeline, PipelineVersion, User } from '../../app/types.js';
 import { ErrorBox, formatDuration, Modal, StatusBadge, useAction } from '../../app/ui.js';
 import { useLiveRun } from '../runs/live.js';
+import { NodeRunDetails, RunError } from '../runs/NodeRunDetails.js';
+import { ResultView } from '../runs/ResultView.js';
 import type { FlowNode } from './graph.js';
 import type { NodeStateStore } from './node-state.js';
 
@@ -122,7 +123,6 @@ export function RunPanel({
   }, [run, store]);
 
   const node = run?.nodes.find((candidate) => candidate.nodeId === nodeId);
-  const nodeLogs = logs.filter((line) => line.nodeId === nodeId);
   const label = (id: string) => {
     const flowNode = graphNodes.find((candidate) => candidate.id === id);
     if (flowNode) return flowNode.data.label || nodeTypeOf(flowNode.data.nodeType, flowNode.data.version)?.name || id;
@@ -168,52 +168,13 @@ export function RunPanel({
           ))}
         </ul>
         <div className="run-detail">
-          {node ? (
+          {run && node ? (
+            <NodeRunDetails run={run} nodeId={node.nodeId} logs={logs} />
+          ) : run && run.status === 'failed' ? (
+            <RunError error={run.error} title="The run failed" />
+          ) : run && run.status === 'succeeded' ? (
             <>
-              <h4>
-                {label(node.nodeId)} <StatusBadge status={node.status} />
-              </h4>
-              {node.error != null && <pre className="error-text">{errorText(node.error)}</pre>}
-              <div className="grid-2">
-                <div>
-                  <h5>Input</h5>
-                  <JsonTree value={node.input} openDepth={1} />
-                </div>
-                <div>
-                  <h5>Output</h5>
-                  <JsonTree value={node.output} openDepth={2} />
-                </div>
-              </div>
-              {node.attempts.length > 1 && (
-                <>
-                  <h5>Attempts</h5>
-                  <ul className="plain-list">
-                    {node.attempts.map((attempt) => (
-                      <li key={attempt.attempt}>
-                        #{attempt.attempt} <StatusBadge status={attempt.status} /> {formatDuration(attempt.startedAt, attempt.finishedAt)} {attempt.error != null && <span className="error-text">{errorText(attempt.error)}</span>}
-                      </li>
-                    ))}
-                  </ul>
-                </>
-              )}
-              <h5>Logs</h5>
-              {nodeLogs.length === 0 ? (
-                <p className="muted">No log lines.</p>
-              ) : (
-                <pre className="logs">
-                  {nodeLogs.map((line, index) => (
-                    <span key={index} className={`log-${line.stream}`}>
-                      {line.line}
-                      {'\n'}
-                    </span>
-                  ))}
-                </pre>
-              )}
-            </>
-          ) : run && (run.status === 'succeeded' || run.status === 'failed') ? (
-            <>
-              <h4>{run.status === 'succeeded' ? 'Result' : 'Error'}</h4>
-              {run.status === 'failed' ? <pre className="error-text">{errorText(run.error)}</pre> : <JsonTree value={run.output} />}
+              <ResultView run={run} />
               <p className="muted">Pick a node on the left for its input, output, attempts and logs.</p>
             </>
           ) : (
@@ -223,9 +184,4 @@ export function RunPanel({
       </div>
     </section>
   );
-}
-
-function errorText(error: unknown): string {
-  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
-  return typeof error === 'string' ? error : JSON.stringify(error);
 }

@@ -98,7 +98,7 @@ describe('the pipeline editor', { skip }, () => {
     for (const id of ['manual_1', 'delay_1', 'transform_1']) await node(page, id).locator('[data-status="succeeded"]').waitFor();
     const runPanel = page.getByRole('region', { name: 'Run' });
     await runPanel.getByText('succeeded', { exact: true }).first().waitFor();
-    await runPanel.getByText('"Hello, Ada!"').waitFor();
+    await runPanel.getByText('Hello, Ada!', { exact: true }).waitFor();
     await screenshot(page, 'editor-test-run');
 
     // Publish, enable, and run version 1 for the client.
@@ -112,7 +112,7 @@ describe('the pipeline editor', { skip }, () => {
     await runDialog.getByLabel('Input (JSON)').fill('{ "name": "Acme Client" }');
     await runDialog.getByRole('button', { name: '▶ Run' }).click();
     await runPanel.getByText('Run of v1').waitFor();
-    await runPanel.getByText('"Hello, Acme Client!"').waitFor();
+    await runPanel.getByText('Hello, Acme Client!', { exact: true }).waitFor();
     await screenshot(page, 'editor-published-run');
 
     // The client reads that result in the portal.

@@ -17,6 +17,10 @@ export interface PiperNodeData extends Record<string, unknown> {
 }
 
 export type FlowNode = Node<PiperNodeData, 'piper'>;
+
+/** The size of a node on the canvas (editor.css `.piper-node`). */
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 46;
 export type FlowEdge = Edge;
 
 export function toFlow(graph: Graph): { nodes: FlowNode[]; edges: FlowEdge[] } {
@@ -25,6 +29,9 @@ export function toFlow(graph: Graph): { nodes: FlowNode[]; edges: FlowEdge[] } {
       id: node.id,
       type: 'piper',
       position: node.position ?? { x: 0, y: 0 },
+      // The drawn size, known before the node is measured: a big pipeline fits the view at once.
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
       data: {
         nodeType: node.type,
         version: node.data?.version,
@@ -115,13 +122,13 @@ export function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): FlowNode[] {
   const layout = new dagre.graphlib.Graph();
   layout.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 80 });
   layout.setDefaultEdgeLabel(() => ({}));
-  for (const node of nodes) layout.setNode(node.id, { width: node.measured?.width ?? 200, height: node.measured?.height ?? 64 });
+  for (const node of nodes) layout.setNode(node.id, { width: node.measured?.width ?? NODE_WIDTH, height: node.measured?.height ?? NODE_HEIGHT });
   for (const edge of edges) layout.setEdge(edge.source, edge.target);
   dagre.layout(layout);
   return nodes.map((node) => {
     const placed = layout.node(node.id);
-    const width = node.measured?.width ?? 200;
-    const height = node.measured?.height ?? 64;
+    const width = node.measured?.width ?? NODE_WIDTH;
+    const height = node.measured?.height ?? NODE_HEIGHT;
     return { ...node, position: { x: placed.x - width / 2, y: placed.y - height / 2 } };
   });
 }
