@@ -48,10 +48,20 @@ export const runsRoutes = [
   route({
     method: 'get',
     path: '/api/runs/:id',
-    summary: 'A run with its nodes and their attempts',
+    summary: "A run with its nodes and their attempts, and the node types of its graph with their plugins' UIs (result viewers)",
     tag,
     access: READERS,
-    handler: ({ services, caller, params }) => services.runs.get(caller, params.id),
+    handler: async ({ services, caller, params }) => {
+      const run = await services.runs.get(caller, params.id);
+      const used = new Map(run.graph.nodes.map((node) => [`${node.type}@${node.data?.version}`, node]));
+      const nodeTypes = [...used.values()].flatMap((node) => {
+        const registered = node.data?.version ? services.registry.get(node.type, node.data.version) : undefined;
+        if (!registered) return [];
+        const { definition, plugin } = registered;
+        return [{ type: definition.type, version: definition.version, name: definition.name, plugin: { ...plugin, ui: services.plugins.uiOf(plugin.id) } }];
+      });
+      return { ...run, nodeTypes };
+    },
   }),
   route({
     method: 'get',

@@ -180,6 +180,8 @@ export interface Run extends RunSummary {
   output: unknown;
   graph?: Graph;
   nodes: NodeRun[];
+  /** The node types of the run's graph, with their plugins' UIs. */
+  nodeTypes?: Array<Pick<NodeType, 'type' | 'version' | 'name' | 'plugin'>>;
 }
 
 export interface LogLine {

@@ -187,6 +187,13 @@ describe('run results in the browser', { skip }, () => {
       await page.getByRole('region', { name: 'Result' }).locator('[data-piper-viewer="table"]').getByText('Bob').waitFor();
       await screenshot(page, 'manager-run-detail');
 
+      // The client of that run reads it through the same plugin viewer, loaded by module federation.
+      const clientPage = await env.newPage();
+      await signIn(clientPage, 'client@acme.test');
+      await clientPage.goto(`/client/runs/${exportRunId}`);
+      await clientPage.locator('[data-piper-viewer="table"]').getByText('Bob').waitFor();
+      await screenshot(clientPage, 'client-plugin-viewer');
+
       await page.getByRole('button', { name: 'Show node scores' }).click();
       const details = page.getByRole('region', { name: 'Node scores' });
       await details.getByRole('cell', { name: 'Ann' }).waitFor();

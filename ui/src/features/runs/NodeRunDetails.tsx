@@ -33,7 +33,7 @@ type Tab = 'output' | 'input' | 'logs' | 'files';
 export function NodeRunDetails({ run, nodeId, logs }: { run: Run; nodeId: string; logs: LogLine[] }) {
   const node: NodeRun | undefined = run.nodes.find((candidate) => candidate.nodeId === nodeId);
   const type = nodeTypeOf(run, nodeId);
-  const { viewers } = useViewers(type ? [type] : []);
+  const { viewers } = useViewers(run, type ? [type] : []);
   const lines = logs.filter((line) => line.nodeId === nodeId);
   const artifacts = node?.artifacts ?? [];
   const [tab, setTab] = useState<Tab>('output');

@@ -4,10 +4,9 @@
  * produced the result gets to render it; the built-in rendering takes over when it fails.
  */
 import { Component, useEffect, useMemo, useState, type ComponentType, type ReactNode } from 'react';
-import { blobUrl, download, get } from '../../app/api.js';
-import { useUser } from '../../app/auth.js';
+import { blobUrl, download } from '../../app/api.js';
 import { JsonTree } from '../../app/JsonTree.js';
-import type { Artifact, NodeType, Run } from '../../app/types.js';
+import type { Artifact, Run } from '../../app/types.js';
 import { ErrorBox, formatBytes, useAction } from '../../app/ui.js';
 import { usePluginUis } from '../plugins/federation.js';
 import './runs.css';
@@ -326,32 +325,10 @@ export function FilesView({ runId, artifacts, nodeLabel }: { runId: string; arti
   );
 }
 
-let nodeTypesPromise: Promise<NodeType[]> | undefined;
-
-/** The node types (for their plugins' viewers), loaded once per page; clients may not list them. */
-export function useNodeTypes(): NodeType[] {
-  const user = useUser();
-  const allowed = user.role !== 'client';
-  const [types, setTypes] = useState<NodeType[]>([]);
-  useEffect(() => {
-    if (!allowed) return;
-    let active = true;
-    nodeTypesPromise ??= get<NodeType[]>('/api/node-types').catch((error: unknown) => {
-      nodeTypesPromise = undefined;
-      throw error;
-    });
-    // Without the node types the built-in rendering is used: nothing to report.
-    nodeTypesPromise.then((list) => active && setTypes(list)).catch(() => undefined);
-    return () => {
-      active = false;
-    };
-  }, [allowed]);
-  return types;
-}
-
 /** The plugin viewers of the given graph node types, keyed by node type. */
-export function useViewers(nodeTypes: string[]): { viewers: Map<string, ComponentType<{ value: unknown }>>; errors: string[] } {
-  const known = useNodeTypes();
+export function useViewers(run: Run, nodeTypes: string[]): { viewers: Map<string, ComponentType<{ value: unknown }>>; errors: string[] } {
+  // The run names the node types of its graph with their plugins' UIs, for every role that reads it.
+  const known = run.nodeTypes ?? [];
   const wanted = new Set(nodeTypes);
   const refs = known.filter((type) => wanted.has(type.type) && type.plugin?.ui).map((type) => ({ pluginId: type.plugin.id, ui: type.plugin.ui }));
   const { uis, errors } = usePluginUis(refs);
@@ -437,7 +414,7 @@ export function nodeLabelOf(run: Run, nodeId: string): string {
 export function ResultView({ run, showFiles = true }: { run: Run; showFiles?: boolean }) {
   const artifacts = useMemo(() => run.nodes.flatMap((node) => node.artifacts ?? []), [run.nodes]);
   const producers = resultNodes(run);
-  const { viewers } = useViewers(producers.map((nodeId) => nodeTypeOf(run, nodeId) ?? ''));
+  const { viewers } = useViewers(run, producers.map((nodeId) => nodeTypeOf(run, nodeId) ?? ''));
   const viewerOf = (nodeId: string) => viewers.get(nodeTypeOf(run, nodeId) ?? '');
   const output = run.output as Json | undefined;
   const empty = run.status === 'failed' ? 'No result: the run failed.' : run.status === 'canceled' ? 'No result: the run was canceled.' : run.status === 'succeeded' ? 'The run returned no value.' : 'No result yet.';
