@@ -43,6 +43,11 @@ export interface AppOptions {
 
 export function createApp({ services, routes, logger }: AppOptions): { app: Koa; router: Router } {
   const app = new Koa({ proxy: services.config.trustProxy });
+  // Errors after the response started (a stream cut short): a client that went away is routine.
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE') logger.debug({ err: error }, 'client closed the connection');
+    else logger.error({ err: error }, 'response failed');
+  });
   const router = new Router();
   const bodyAjv = new Ajv({ allErrors: true, removeAdditional: true, useDefaults: true, strict: false });
   const queryAjv = new Ajv({ allErrors: true, removeAdditional: true, coerceTypes: true, strict: false });
