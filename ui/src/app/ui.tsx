@@ -128,6 +128,24 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
   );
 }
 
+/** The end of a dialog's form: its error, Cancel, and the submit button (disabled while busy). */
+export function FormFooter({ error, busy, onCancel, children }: { error: Error | undefined; busy: boolean; onCancel(): void; children: ReactNode }) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div className="row">
+        <span className="spacer" />
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={busy}>
+          {children}
+        </button>
+      </div>
+    </>
+  );
+}
+
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge status-${status}`}>{status.replace('_', ' ')}</span>;
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, patch, post, put } from '../../app/api.js';
 import type { User } from '../../app/types.js';
-import { Async, Empty, ErrorBox, formatTime, Modal, PageHeader, useAction, useApi, type Loaded } from '../../app/ui.js';
+import { Async, Empty, formatTime, FormFooter, type Loaded, Modal, PageHeader, useAction, useApi } from '../../app/ui.js';
 import { Checklist, ConfirmModal, type GroupInfo } from './common.js';
 
 type Dialog = { kind: 'create' } | { kind: 'rename'; group: GroupInfo } | { kind: 'members'; group: GroupInfo } | { kind: 'delete'; group: GroupInfo };
@@ -115,16 +115,9 @@ function GroupForm({ group, onClose, onDone }: { group?: GroupInfo; onClose(): v
           </span>
           <textarea rows={3} maxLength={2000} value={description} onChange={(event) => setDescription(event.target.value)} />
         </label>
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Saving…' : group ? 'Save' : 'Create group'}
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          {action.busy ? 'Saving…' : group ? 'Save' : 'Create group'}
+        </FormFooter>
       </form>
     </Modal>
   );
@@ -149,16 +142,9 @@ function MembersEditor({ group, users, onClose, onDone }: { group: GroupInfo; us
               onChange={setSelected}
               empty="The org has no user yet."
             />
-            <ErrorBox error={action.error} />
-            <div className="row">
-              <span className="spacer" />
-              <button type="button" className="secondary" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" disabled={action.busy}>
-                {action.busy ? 'Saving…' : 'Save members'}
-              </button>
-            </div>
+            <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+              {action.busy ? 'Saving…' : 'Save members'}
+            </FormFooter>
           </form>
         )}
       </Async>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, post } from '../../app/api.js';
-import { Async, Empty, ErrorBox, formatTime, Modal, PageHeader, useAction, useApi } from '../../app/ui.js';
+import { Async, Empty, formatTime, FormFooter, Modal, PageHeader, useAction, useApi } from '../../app/ui.js';
 import { Checklist, ConfirmModal, type GroupInfo, type ServiceAccount } from './common.js';
 
 type Created = ServiceAccount & { token: string };
@@ -107,16 +107,9 @@ function CreateDialog({ groups, onClose, onCreated }: { groups: GroupInfo[]; onC
           <legend>Groups</legend>
           <Checklist items={groups.map((group) => ({ id: group.id, label: group.name }))} selected={selected} onChange={setSelected} empty="No group exists yet." />
         </fieldset>
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          {action.busy ? 'Creating…' : 'Create'}
+        </FormFooter>
       </form>
     </Modal>
   );

@@ -2,7 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api, patch, post, put } from '../../app/api.js';
 import { useUser } from '../../app/auth.js';
 import type { Role, User } from '../../app/types.js';
-import { Async, Empty, ErrorBox, formatTime, Modal, PageHeader, Spinner, useAction, useApi } from '../../app/ui.js';
+import { Async, Empty, ErrorBox, formatTime, FormFooter, Modal, PageHeader, Spinner, useAction, useApi } from '../../app/ui.js';
 import { Checklist, ConfirmModal } from './common.js';
 
 const ROLES: Array<{ value: Role; label: string }> = [
@@ -144,16 +144,9 @@ function CreateUser({ onClose, onDone }: { onClose(): void; onDone(): void }) {
           <input required type="password" autoComplete="new-password" maxLength={1024} value={password} onChange={(event) => setPassword(event.target.value)} />
           <span className="muted">Tell the user to change it after their first sign-in.</span>
         </label>
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create user'}
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          {action.busy ? 'Creating…' : 'Create user'}
+        </FormFooter>
       </form>
     </Modal>
   );
@@ -201,16 +194,9 @@ function EditUser({ user, self, onClose, onDone }: { user: User; self: boolean; 
           Disabled (cannot sign in; their sessions end)
         </label>
         {self && <p className="muted">You cannot change your own role or disable yourself.</p>}
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          {action.busy ? 'Saving…' : 'Save'}
+        </FormFooter>
       </form>
     </Modal>
   );

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { post } from '../../app/api.js';
 import type { NodeType, Pipeline, PipelineVersion, User } from '../../app/types.js';
-import { ErrorBox, formatDuration, Modal, StatusBadge, useAction } from '../../app/ui.js';
+import { ErrorBox, formatDuration, FormFooter, Modal, StatusBadge, useAction } from '../../app/ui.js';
 import { useLiveRun } from '../runs/live.js';
 import { NodeRunDetails, RunError } from '../runs/NodeRunDetails.js';
 import { ResultView } from '../runs/ResultView.js';
@@ -80,16 +80,9 @@ export function RunDialog({
           Input (JSON)
           <textarea className="code" rows={8} spellCheck={false} value={input} onChange={(event) => setInput(event.target.value)} />
         </label>
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Starting…' : mode === 'test' ? '▶ Run test' : '▶ Run'}
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          {action.busy ? 'Starting…' : mode === 'test' ? '▶ Run test' : '▶ Run'}
+        </FormFooter>
       </form>
     </Modal>
   );

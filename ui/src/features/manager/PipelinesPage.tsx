@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { post, query } from '../../app/api.js';
 import { useUser } from '../../app/auth.js';
 import type { Group, Pipeline, User } from '../../app/types.js';
-import { Async, Empty, ErrorBox, formatTime, Modal, PageHeader, useAction, useApi } from '../../app/ui.js';
+import { Async, Empty, formatTime, FormFooter, Modal, PageHeader, useAction, useApi } from '../../app/ui.js';
 
 /** The manager's workspace: assigned clients, groups, and the pipelines of those groups. */
 export function PipelinesPage() {
@@ -165,16 +165,9 @@ function NewPipeline({ groups, clients, defaultGroupId, defaultClientId, onClose
           Description
           <textarea rows={2} value={description} onChange={(event) => setDescription(event.target.value)} />
         </label>
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <span className="spacer" />
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Create and open
-          </button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} onCancel={onClose}>
+          Create and open
+        </FormFooter>
       </form>
     </Modal>
   );
