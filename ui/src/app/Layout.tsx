@@ -12,6 +12,7 @@ const NAV = {
     ['/admin/audit', 'Audit log'],
     ['/admin/settings', 'Settings'],
     ['/manager', 'Pipelines'],
+    ['/manager/runs', 'Runs'],
   ],
   manager: [
     ['/manager', 'Pipelines'],

@@ -110,7 +110,11 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
   );
   const context = useMemo<EditorContextValue>(() => ({ store, nodeTypeOf }), [store, nodeTypeOf]);
 
-  const plugins = usePluginUis(nodeTypes.map((nodeType) => ({ pluginId: nodeType.plugin.id, ui: nodeType.plugin.ui })));
+  const selectedNodes = shownNodes.filter((node) => node.selected);
+  const selected = selectedNodes.length === 1 ? selectedNodes[0] : undefined;
+  const selectedType = selected ? nodeTypeOf(selected.data.nodeType, selected.data.version) : undefined;
+  // A plugin's UI loads when one of its nodes is opened, not with the editor.
+  const plugins = usePluginUis(selectedType ? [{ pluginId: selectedType.plugin.id, ui: selectedType.plugin.ui }] : []);
   const pluginWidgets = useMemo(() => widgetsOf(plugins.uis), [plugins.uis]);
 
   const graph = useMemo(() => toGraph(nodes, edges), [nodes, edges]);
@@ -384,8 +388,6 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
     [shownEdges, store, generalErrors],
   );
 
-  const selectedNodes = shownNodes.filter((node) => node.selected);
-  const selected = selectedNodes.length === 1 ? selectedNodes[0] : undefined;
   const showNodePanel = panel === 'node' && selected;
 
   return (
@@ -488,7 +490,7 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
                 key={selected.id}
                 nodeId={selected.id}
                 data={selected.data}
-                nodeType={nodeTypeOf(selected.data.nodeType, selected.data.version)}
+                nodeType={selectedType}
                 versions={typeIndex.get(selected.data.nodeType) ?? []}
                 credentials={credentials.data ?? []}
                 errors={store.get(selected.id).errors ?? []}
