@@ -2,6 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { AccountPage } from '../features/auth/AccountPage.js';
 import { ForgotPage, LoginPage, ResetPage } from '../features/auth/LoginPage.js';
+import { prefetch } from './api.js';
 import { AuthProvider, homeOf, useAuth } from './auth.js';
 import { Layout } from './Layout.js';
 import type { Role } from './types.js';
@@ -15,6 +16,12 @@ const sections = {
 // The section of the address starts loading with the session check instead of after it.
 const opening = /^\/(admin|manager|client)(\/|$)/.exec(window.location.pathname)?.[1] as keyof typeof sections | undefined;
 if (opening) void sections[opening]();
+// A pipeline opened by its address: its data loads while the editor's code does.
+const openingPipeline = /^\/manager\/pipelines\/([0-9a-f-]{36})$/.exec(window.location.pathname)?.[1];
+if (openingPipeline) {
+  prefetch(`/api/pipelines/${openingPipeline}`);
+  prefetch('/api/node-types');
+}
 
 const AdminRoutes = lazy(sections.admin);
 const ManagerRoutes = lazy(sections.manager);

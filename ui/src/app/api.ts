@@ -72,7 +72,29 @@ export async function api<T = unknown>(method: string, path: string, options: Re
   return payload as T;
 }
 
-export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, { signal });
+/** GETs started ahead of the page that needs them (see `prefetch`), taken once by `get`. */
+const prefetched = new Map<string, { at: number; response: Promise<unknown> }>();
+const PREFETCH_FRESH_MS = 10_000;
+
+/**
+ * Starts a GET now for a page that is still loading its code, so that the data and the code
+ * arrive together; the page's own `get` of the same path takes the answer instead of asking again.
+ */
+export function prefetch(path: string): void {
+  if (!session.token || prefetched.has(path)) return;
+  const response = api('GET', path);
+  response.catch(() => prefetched.delete(path));
+  prefetched.set(path, { at: Date.now(), response });
+}
+
+export function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const early = prefetched.get(path);
+  if (early) {
+    prefetched.delete(path);
+    if (Date.now() - early.at < PREFETCH_FRESH_MS) return early.response as Promise<T>;
+  }
+  return api<T>('GET', path, { signal });
+}
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, { body });
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, { body });

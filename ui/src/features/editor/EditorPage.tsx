@@ -13,16 +13,15 @@ import {
   type NodeChange,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get, patch, post, put } from '../../app/api.js';
 import type { Credential, Graph, GraphError, NodeType, Pipeline, PipelineVersion, User } from '../../app/types.js';
-import { Async, hasMod, modKey, useApi } from '../../app/ui.js';
+import { Async, hasMod, modKey, Spinner, useApi } from '../../app/ui.js';
 import { usePluginUis, widgetsOf } from '../plugins/federation.js';
 import { EditorContext, type EditorContextValue } from './context.js';
 import { autoLayout, defaultArgs, newEdgeId, newNodeId, pasteCopies, toFlow, toGraph, type Clipboard, type FlowEdge, type FlowNode, type PiperNodeData } from './graph.js';
 import { History, type Snapshot } from './history.js';
-import { NodePanel } from './NodePanel.js';
 import { NodeStateStore } from './node-state.js';
 import { compareVersions, DRAG_TYPE, Palette } from './Palette.js';
 import { PipelinePanel } from './PipelinePanel.js';
@@ -30,7 +29,21 @@ import { PipelineNode } from './PipelineNode.js';
 import { RunPanel, RunDialog, type RunRequest } from './RunPanel.js';
 import './editor.css';
 
+// The node form (rjsf and its validator) loads after the canvas has been drawn.
+const loadNodePanel = () => import('./NodePanel.js');
+const NodePanel = lazy(() => loadNodePanel().then((module) => ({ default: module.NodePanel })));
+
 const FLOW_NODE_TYPES = { piper: PipelineNode };
+// Props of the canvas are constants or stable callbacks: a new value on every render would update
+// the canvas store and re-run every node's selectors, which a 500-node pipeline feels.
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
+const FIT_VIEW = { maxZoom: 1 };
+/** From this many nodes the canvas draws only what is in view, and opens on the pipeline's start. */
+const LARGE_PIPELINE = 150;
+const PRO_OPTIONS = { hideAttribution: true };
+const MINIMAP_STYLE = { width: 150, height: 100 };
+const isValidConnection = (connection: FlowEdge | Connection) => connection.source !== connection.target;
 
 /** /manager/pipelines/:id — the pipeline editor. */
 export default function EditorPage() {
@@ -90,6 +103,14 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
   const pasteCount = useRef(0);
   const state = useRef<Snapshot>({ nodes, edges });
   state.current = { nodes, edges };
+
+  // A big pipeline opens on its start at a readable zoom (Fit view shows all of it): drawing
+  // hundreds of unreadable nodes at once would only make the editor slow to open.
+  const [initialView] = useState(() => {
+    if (initial.nodes.length <= LARGE_PIPELINE) return FIT_VIEW;
+    const start = [...initial.nodes].sort((a, b) => a.position.x - b.position.x || a.position.y - b.position.y).slice(0, 40);
+    return { ...FIT_VIEW, minZoom: 0.5, nodes: start.map((node) => ({ id: node.id })) };
+  });
 
   const readOnly = viewing !== null;
   const shownNodes = viewing ? viewing.nodes : nodes;
@@ -167,6 +188,10 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
     },
     [history, readOnly],
   );
+
+  const onNodeDragStart = useCallback(() => history.record(state.current), [history]);
+  const showNodePanelOnClick = useCallback(() => setPanel('node'), []);
+  const showPipelinePanel = useCallback(() => setPanel('pipeline'), []);
 
   const onConnect = useCallback(
     (connection: Connection) => {
@@ -373,9 +398,12 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
     return () => window.removeEventListener('beforeunload', onLeave);
   }, [dirty]);
 
-  // Validation on open, so problems show at once (a new, empty pipeline has only the canvas hint).
+  // Validation on open, so problems show at once (a new, empty pipeline has only the canvas hint);
+  // then the node form's code, before the first click on a node.
   useEffect(() => {
     if (state.current.nodes.length > 0) void validate().catch(() => undefined);
+    const idle = setTimeout(() => void loadNodePanel(), 300);
+    return () => clearTimeout(idle);
   }, []);
 
   // Edges named by validation errors are drawn red with the message; errors change with generalErrors.
@@ -463,43 +491,45 @@ function Editor({ pipeline, nodeTypes, onPipelineChange }: EditorProps) {
               onNodesChange={onNodesChange}
               onEdgesChange={onEdgesChange}
               onConnect={onConnect}
-              onNodeDragStart={() => history.record(state.current)}
-              onNodeClick={() => setPanel('node')}
-              onPaneClick={() => setPanel('pipeline')}
-              isValidConnection={(connection) => connection.source !== connection.target}
+              onNodeDragStart={onNodeDragStart}
+              onNodeClick={showNodePanelOnClick}
+              onPaneClick={showPipelinePanel}
+              isValidConnection={isValidConnection}
               nodesDraggable={!readOnly}
               nodesConnectable={!readOnly}
-              deleteKeyCode={readOnly ? null : ['Delete', 'Backspace']}
-              multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+              deleteKeyCode={readOnly ? null : DELETE_KEYS}
+              multiSelectionKeyCode={MULTI_SELECT_KEYS}
               selectionKeyCode="Shift"
               fitView
-              fitViewOptions={{ maxZoom: 1 }}
+              fitViewOptions={initialView}
               minZoom={0.05}
-              onlyRenderVisibleElements={shownNodes.length > 150}
-              proOptions={{ hideAttribution: true }}
+              onlyRenderVisibleElements={shownNodes.length > LARGE_PIPELINE}
+              proOptions={PRO_OPTIONS}
             >
               <Background gap={20} />
               <Controls showInteractive={false} />
-              <MiniMap pannable zoomable nodeStrokeWidth={3} style={{ width: 150, height: 100 }} />
+              <MiniMap pannable zoomable nodeStrokeWidth={3} style={MINIMAP_STYLE} />
             </ReactFlow>
             {shownNodes.length === 0 && <div className="canvas-hint">Drag a node from the palette, or click one, to start. A pipeline begins with a trigger such as “Manual”.</div>}
           </div>
           <aside className="side-panel" aria-label={showNodePanel ? 'Node' : 'Pipeline'}>
             {showNodePanel ? (
-              <NodePanel
-                key={selected.id}
-                nodeId={selected.id}
-                data={selected.data}
-                nodeType={selectedType}
-                versions={typeIndex.get(selected.data.nodeType) ?? []}
-                credentials={credentials.data ?? []}
-                errors={store.get(selected.id).errors ?? []}
-                pluginWidgets={pluginWidgets}
-                pluginsLoading={plugins.loading}
-                readOnly={readOnly}
-                onChange={(patchData, key) => updateNodeData(selected.id, patchData, key)}
-                onDelete={deleteSelected}
-              />
+              <Suspense fallback={<Spinner label="Loading the form…" />}>
+                <NodePanel
+                  key={selected.id}
+                  nodeId={selected.id}
+                  data={selected.data}
+                  nodeType={selectedType}
+                  versions={typeIndex.get(selected.data.nodeType) ?? []}
+                  credentials={credentials.data ?? []}
+                  errors={store.get(selected.id).errors ?? []}
+                  pluginWidgets={pluginWidgets}
+                  pluginsLoading={plugins.loading}
+                  readOnly={readOnly}
+                  onChange={(patchData, key) => updateNodeData(selected.id, patchData, key)}
+                  onDelete={deleteSelected}
+                />
+              </Suspense>
             ) : (
               <PipelinePanel
                 pipeline={pipeline}
