@@ -176,8 +176,13 @@ describe('the pipeline editor', { skip }, () => {
       await expectNodeIds(page, ['delay_1', 'manual_1', 'transform_1']);
       await page.keyboard.press(`${MOD}+z`);
       await expectEdgeCount(page, 3);
+      // Deleting nodes with their edges was one step: the next undo takes back the paste.
+      await page.keyboard.press(`${MOD}+z`);
+      await expectNodeIds(page, ['delay_1', 'manual_1', 'transform_1']);
+      await expectEdgeCount(page, 2);
 
       // A form edit is one undo step.
+      await page.locator('.react-flow__pane').click({ position: { x: 40, y: 40 } });
       await node(page, 'delay_1').click();
       await page.getByLabel('Milliseconds').fill('1234');
       await page.locator('.react-flow__pane').click({ position: { x: 40, y: 40 } });

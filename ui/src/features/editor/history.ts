@@ -19,6 +19,9 @@ export class History {
   /** Records the state before a change; a change with the key of the previous one shortly after joins it. */
   record(before: Snapshot, key?: string): void {
     const now = Date.now();
+    // One gesture can report several changes before the page redraws (nodes, then their edges): one step.
+    const last = this.past[this.past.length - 1];
+    if (last && last.nodes === before.nodes && last.edges === before.edges) return;
     if (key && key === this.lastKey && now - this.lastAt < COALESCE_MS) {
       this.lastAt = now;
       return;
