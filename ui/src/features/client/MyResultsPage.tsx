@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { Empty, ErrorBox, formatDuration, formatTime, PageHeader, Spinner, StatusBadge } from '../../app/ui.js';
-import { RUN_STATUSES, useRunList, useTicking } from '../runs/common.js';
+import { formatDuration, formatTime, PageHeader, StatusBadge } from '../../app/ui.js';
+import { RUN_STATUSES, RunListView, useRunList, useTicking } from '../runs/common.js';
 import './client.css';
 
 /** "My results": the production runs made for the signed-in client, newest first. */
@@ -70,52 +70,38 @@ export function MyResultsPage() {
           </button>
         )}
       </div>
-      <ErrorBox error={list.error} onRetry={list.items.length ? list.loadMore : list.reload} />
-      {list.loading && list.items.length === 0 ? (
-        <Spinner label="Loading your results…" />
-      ) : list.items.length === 0 && !list.error ? (
-        <Empty>{filtered ? 'No result matches these filters.' : 'No results yet. Runs made for you appear here as soon as they start.'}</Empty>
-      ) : (
-        list.items.length > 0 && (
-          <table className={`table runs-table${list.loading ? ' stale' : ''}`}>
-            <thead>
-              <tr>
-                <th scope="col">Pipeline</th>
-                <th scope="col">Version</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Finished</th>
-                <th scope="col">Duration</th>
+      <RunListView list={list} loadingLabel="Loading your results…" empty={filtered ? 'No result matches these filters.' : 'No results yet. Runs made for you appear here as soon as they start.'}>
+        <table className={`table runs-table${list.loading ? ' stale' : ''}`}>
+          <thead>
+            <tr>
+              <th scope="col">Pipeline</th>
+              <th scope="col">Version</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col">Finished</th>
+              <th scope="col">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((run) => (
+              <tr key={run.id} className="clickable" onClick={() => navigate(`/client/runs/${run.id}`)}>
+                <td>
+                  <Link to={`/client/runs/${run.id}`} onClick={(event) => event.stopPropagation()}>
+                    {run.pipelineName ?? 'Unnamed pipeline'}
+                  </Link>
+                </td>
+                <td>{run.version ? `v${run.version}` : '—'}</td>
+                <td>
+                  <StatusBadge status={run.status} />
+                </td>
+                <td>{formatTime(run.createdAt)}</td>
+                <td>{formatTime(run.finishedAt)}</td>
+                <td>{run.startedAt ? formatDuration(run.startedAt, run.finishedAt) : '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((run) => (
-                <tr key={run.id} className="clickable" onClick={() => navigate(`/client/runs/${run.id}`)}>
-                  <td>
-                    <Link to={`/client/runs/${run.id}`} onClick={(event) => event.stopPropagation()}>
-                      {run.pipelineName ?? 'Unnamed pipeline'}
-                    </Link>
-                  </td>
-                  <td>{run.version ? `v${run.version}` : '—'}</td>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>{formatTime(run.createdAt)}</td>
-                  <td>{formatTime(run.finishedAt)}</td>
-                  <td>{run.startedAt ? formatDuration(run.startedAt, run.finishedAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      )}
-      {list.nextCursor && (
-        <div className="load-more">
-          <button type="button" className="secondary" onClick={list.loadMore} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </RunListView>
     </div>
   );
 }

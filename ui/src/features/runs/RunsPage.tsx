@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import type { Pipeline, User } from '../../app/types.js';
-import { Empty, ErrorBox, formatDuration, formatTime, PageHeader, Spinner, StatusBadge, useApi } from '../../app/ui.js';
-import { RUN_STATUSES, useRunList, useTicking } from './common.js';
+import { ErrorBox, formatDuration, formatTime, PageHeader, StatusBadge, useApi } from '../../app/ui.js';
+import { RUN_STATUSES, RunListView, useRunList, useTicking } from './common.js';
 import './runs.css';
 
 const FILTERS = ['pipelineId', 'status', 'mode', 'clientId'] as const;
@@ -88,56 +88,42 @@ export function RunsPage() {
       </div>
       <ErrorBox error={pipelines.error} onRetry={pipelines.reload} />
       <ErrorBox error={users.error} onRetry={users.reload} />
-      <ErrorBox error={list.error} onRetry={list.items.length ? list.loadMore : list.reload} />
-      {list.loading && list.items.length === 0 ? (
-        <Spinner label="Loading runs…" />
-      ) : list.items.length === 0 && !list.error ? (
-        <Empty>{filtered ? 'No run matches these filters.' : 'No runs yet. Play a pipeline in the editor, or run a published version.'}</Empty>
-      ) : (
-        list.items.length > 0 && (
-          <table className={`table runs-table${list.loading ? ' stale' : ''}`}>
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Pipeline</th>
-                <th scope="col">Version</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Client</th>
-                <th scope="col">Created</th>
-                <th scope="col">Duration</th>
+      <RunListView list={list} loadingLabel="Loading runs…" empty={filtered ? 'No run matches these filters.' : 'No runs yet. Play a pipeline in the editor, or run a published version.'}>
+        <table className={`table runs-table${list.loading ? ' stale' : ''}`}>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Pipeline</th>
+              <th scope="col">Version</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Client</th>
+              <th scope="col">Created</th>
+              <th scope="col">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((run) => (
+              <tr key={run.id} className="clickable" onClick={() => navigate(`/manager/runs/${run.id}`)}>
+                <td>
+                  <StatusBadge status={run.status} />
+                </td>
+                <td>
+                  <Link to={`/manager/runs/${run.id}`} onClick={(event) => event.stopPropagation()}>
+                    {run.pipelineName ?? 'Deleted pipeline'}
+                  </Link>
+                </td>
+                <td>{run.version ? `v${run.version}` : <span className="muted">draft</span>}</td>
+                <td>{run.mode}</td>
+                <td>{run.trigger}</td>
+                <td>{clientName(run.clientId)}</td>
+                <td>{formatTime(run.createdAt)}</td>
+                <td>{run.startedAt ? formatDuration(run.startedAt, run.finishedAt) : '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((run) => (
-                <tr key={run.id} className="clickable" onClick={() => navigate(`/manager/runs/${run.id}`)}>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>
-                    <Link to={`/manager/runs/${run.id}`} onClick={(event) => event.stopPropagation()}>
-                      {run.pipelineName ?? 'Deleted pipeline'}
-                    </Link>
-                  </td>
-                  <td>{run.version ? `v${run.version}` : <span className="muted">draft</span>}</td>
-                  <td>{run.mode}</td>
-                  <td>{run.trigger}</td>
-                  <td>{clientName(run.clientId)}</td>
-                  <td>{formatTime(run.createdAt)}</td>
-                  <td>{run.startedAt ? formatDuration(run.startedAt, run.finishedAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      )}
-      {list.nextCursor && (
-        <div className="load-more">
-          <button type="button" className="secondary" onClick={list.loadMore} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </RunListView>
     </div>
   );
 }

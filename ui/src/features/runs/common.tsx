@@ -1,8 +1,8 @@
 /** Pieces the run pages of managers and clients share: the paged run list, the status history, node timings. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { get, query } from '../../app/api.js';
 import type { Page, Run, RunSummary } from '../../app/types.js';
-import { formatDuration, formatTime, StatusBadge } from '../../app/ui.js';
+import { Empty, ErrorBox, formatDuration, formatTime, Spinner, StatusBadge } from '../../app/ui.js';
 import { subscribeRun } from './live.js';
 import { nodeLabelOf } from './ResultView.js';
 import './runs.css';
@@ -212,4 +212,21 @@ export function usePipelineName(pipelineId: string | undefined): string | undefi
     };
   }, [pipelineId]);
   return name;
+}
+
+/** A run list's states around its table: error with retry, first load, nothing found, Load more. */
+export function RunListView({ list, loadingLabel, empty, children }: { list: RunList; loadingLabel: string; empty: ReactNode; children: ReactNode }) {
+  return (
+    <>
+      <ErrorBox error={list.error} onRetry={list.items.length ? list.loadMore : list.reload} />
+      {list.loading && list.items.length === 0 ? <Spinner label={loadingLabel} /> : list.items.length === 0 && !list.error ? <Empty>{empty}</Empty> : list.items.length > 0 && children}
+      {list.nextCursor && (
+        <div className="load-more">
+          <button type="button" className="secondary" onClick={list.loadMore} disabled={list.loadingMore}>
+            {list.loadingMore ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+    </>
+  );
 }
