@@ -4,6 +4,7 @@ import type { UserCaller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { notFound } from '../http/errors.js';
 import type { NodeTypeRegistry } from '../node-types/registry.js';
+import type { Graph } from '../pipelines/graph.js';
 import type { LoadedPlugin } from './bundled.js';
 
 interface PluginRow {
@@ -53,6 +54,17 @@ export class PluginsService {
   /** The folder of a loaded plugin's UI, by plugin id and package version. */
   uiDir(pluginId: string, version: string): string | null {
     return this.loaded.find((plugin) => plugin.id === pluginId && plugin.version === version)?.uiDir ?? null;
+  }
+
+  /** The node types a graph uses, with their plugins' UIs (what renders their outputs). */
+  nodeTypesOf(graph: Graph) {
+    const used = new Map(graph.nodes.map((node) => [`${node.type}@${node.data?.version}`, node]));
+    return [...used.values()].flatMap((node) => {
+      const registered = node.data?.version ? this.registry.get(node.type, node.data.version) : undefined;
+      if (!registered) return [];
+      const { definition, plugin } = registered;
+      return [{ type: definition.type, version: definition.version, name: definition.name, plugin: { ...plugin, ui: this.uiOf(plugin.id) } }];
+    });
   }
 
   /** Where the editor loads a plugin's UI from (module federation), when it ships one. */

@@ -53,14 +53,7 @@ export const runsRoutes = [
     access: READERS,
     handler: async ({ services, caller, params }) => {
       const run = await services.runs.get(caller, params.id);
-      const used = new Map(run.graph.nodes.map((node) => [`${node.type}@${node.data?.version}`, node]));
-      const nodeTypes = [...used.values()].flatMap((node) => {
-        const registered = node.data?.version ? services.registry.get(node.type, node.data.version) : undefined;
-        if (!registered) return [];
-        const { definition, plugin } = registered;
-        return [{ type: definition.type, version: definition.version, name: definition.name, plugin: { ...plugin, ui: services.plugins.uiOf(plugin.id) } }];
-      });
-      return { ...run, nodeTypes };
+      return { ...run, nodeTypes: services.plugins.nodeTypesOf(run.graph) };
     },
   }),
   route({
