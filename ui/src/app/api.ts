@@ -98,7 +98,6 @@ export function get<T>(path: string, signal?: AbortSignal): Promise<T> {
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, { body });
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, { body });
-export const del = <T>(path: string) => api<T>('DELETE', path);
 
 /** A query string from the defined values of `params`. */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {

@@ -52,14 +52,6 @@ export interface NodeType {
   plugin: { id: string; version: string; ui?: { remoteEntry: string; name: string } | null };
 }
 
-export interface CredentialType {
-  type: string;
-  name: string;
-  schema: JsonSchema;
-  uiSchema?: Record<string, unknown>;
-  plugin: unknown;
-}
-
 export interface Credential {
   id: string;
   name: string;
