@@ -3,7 +3,7 @@
  * the way the Piper UI loads it (init with the host's shared React, then get('./ui')).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,7 +72,7 @@ describe('the module federation remote', () => {
     await build({ configFile: fileURLToPath(new URL('../ui/vite.config.ts', import.meta.url)), build: { outDir, emptyOutDir: true }, logLevel: 'silent' });
     const manifest = JSON.parse(readFileSync(path.join(outDir, 'mf-manifest.json'), 'utf8'));
     assert.deepEqual(manifest.exposes.map((expose: { path: string }) => expose.path), ['./ui']);
-    for (const name of ['react', 'react-dom']) {
+    for (const name of ['react', 'react/jsx-runtime', 'react-dom']) {
       const shared = manifest.shared.find((entry: { name: string }) => entry.name === name);
       assert.equal(shared?.singleton, true, `${name} is a shared singleton`);
     }
@@ -81,6 +81,8 @@ describe('the module federation remote', () => {
     let hostHookCalls = 0;
     const hostReact = { ...React, useState: ((initial: unknown) => (hostHookCalls++, React.useState(initial))) as typeof React.useState };
     const offer = (module: object) => ({ '19.3.1': { get: () => () => module, loaded: 1, from: 'piper-ui', version: '19.3.1', scope: ['default'], shareConfig: { singleton: true, requiredVersion: '^19.0.0' } } });
+    // Load the remote as the browser does, as ES modules (Node would take .js files outside a package for CommonJS).
+    writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
     const container = await import(pathToFileURL(path.join(outDir, 'remoteEntry.js')).href);
     await container.init({ react: offer(hostReact), 'react-dom': offer(ReactDOM), 'react/jsx-runtime': offer(JsxRuntime) });
     const exposed = (await container.get('./ui'))() as { default: typeof ui };

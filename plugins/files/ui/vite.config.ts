@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 
 /**
  * The plugin's UI as a module federation remote: dist/ui/remoteEntry.js exposes `./ui`, with
- * react and react-dom shared as singletons, so the components run on the Piper UI's React.
+ * react, react/jsx-runtime and react-dom shared as singletons, so the components run on the Piper UI's React.
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -19,6 +19,10 @@ export default defineConfig({
       shared: {
         react: { singleton: true, requiredVersion: '^19.0.0' },
         'react-dom': { singleton: true, requiredVersion: '^19.0.0' },
+        // Named, not left to discovery: the plugin finds subpath imports while it transforms, and
+        // a build that wrote its shared map before finding this one made the remote fall back to
+        // its own copy after `get` had resolved, so its components rendered with jsx undefined.
+        'react/jsx-runtime': { singleton: true, requiredVersion: '^19.0.0' },
       },
       dts: false,
       manifest: true,
