@@ -4,35 +4,58 @@ import { requestToken, type HttpAuth } from './http-auth.js';
 export const httpAuthCredential = defineCredentialType({
   type: 'core.httpAuth',
   name: 'HTTP authentication',
+  // Each kind carries its own fields (in `then`), so a generated form shows only the chosen kind's.
   schema: {
     type: 'object',
     required: ['kind'],
     properties: {
-      kind: { type: 'string', enum: ['bearer', 'basic', 'header', 'oauth2ClientCredentials'] },
-      token: { type: 'string' },
-      username: { type: 'string', pattern: '^[^:]*$', description: 'HTTP Basic allows no colon in the user name' },
-      password: { type: 'string' },
-      headerName: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
-      headerValue: { type: 'string' },
-      tokenUrl: { type: 'string', format: 'uri' },
-      clientId: { type: 'string' },
-      clientSecret: { type: 'string' },
-      scope: { type: 'string', description: 'Space-separated scopes to ask for' },
-      audience: { type: 'string', description: 'The API the token is for, where the provider asks for one (Auth0, for example)' },
-      clientAuthentication: {
-        type: 'string',
-        enum: ['basic', 'body'],
-        description: 'How the client id and secret reach the token endpoint: HTTP Basic (when not set), or in the form body',
-      },
+      kind: { type: 'string', title: 'Kind', enum: ['bearer', 'basic', 'header', 'oauth2ClientCredentials'], default: 'bearer' },
     },
     allOf: [
-      { if: { properties: { kind: { const: 'bearer' } } }, then: { required: ['token'] } },
-      { if: { properties: { kind: { const: 'basic' } } }, then: { required: ['username', 'password'] } },
-      { if: { properties: { kind: { const: 'header' } } }, then: { required: ['headerName', 'headerValue'] } },
-      { if: { properties: { kind: { const: 'oauth2ClientCredentials' } } }, then: { required: ['tokenUrl', 'clientId', 'clientSecret'] } },
+      {
+        if: { required: ['kind'], properties: { kind: { const: 'bearer' } } },
+        then: { required: ['token'], properties: { token: { type: 'string' } } },
+      },
+      {
+        if: { required: ['kind'], properties: { kind: { const: 'basic' } } },
+        then: {
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string', pattern: '^[^:]*$', description: 'HTTP Basic allows no colon in the user name' },
+            password: { type: 'string' },
+          },
+        },
+      },
+      {
+        if: { required: ['kind'], properties: { kind: { const: 'header' } } },
+        then: {
+          required: ['headerName', 'headerValue'],
+          properties: { headerName: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }, headerValue: { type: 'string' } },
+        },
+      },
+      {
+        if: { required: ['kind'], properties: { kind: { const: 'oauth2ClientCredentials' } } },
+        then: {
+          required: ['tokenUrl', 'clientId', 'clientSecret'],
+          properties: {
+            tokenUrl: { type: 'string', format: 'uri' },
+            clientId: { type: 'string' },
+            clientSecret: { type: 'string' },
+            scope: { type: 'string', description: 'Space-separated scopes to ask for' },
+            audience: { type: 'string', description: 'The API the token is for, where the provider asks for one (Auth0, for example)' },
+            clientAuthentication: {
+              type: 'string',
+              enum: ['basic', 'body'],
+              description: 'How the client id and secret reach the token endpoint: HTTP Basic (when not set), or in the form body',
+            },
+          },
+        },
+      },
     ],
   } as const,
-  ui: { token: { 'ui:widget': 'password' }, password: { 'ui:widget': 'password' }, headerValue: { 'ui:widget': 'password' }, clientSecret: { 'ui:widget': 'password' } },
+  ui: {
+    kind: { 'ui:enumNames': ['Bearer token', 'Basic (user name and password)', 'API key header', 'OAuth2 client credentials'] },
+    token: { 'ui:widget': 'password' }, password: { 'ui:widget': 'password' }, headerValue: { 'ui:widget': 'password' }, clientSecret: { 'ui:widget': 'password' } },
   secretFields: ['token', 'password', 'headerValue', 'clientSecret'],
   async test(data, { signal }) {
     const auth = data as HttpAuth;

@@ -65,12 +65,22 @@ export async function validatePlugin(dir: string): Promise<string[]> {
     } catch (error) {
       problems.push(`${where}: the schema is invalid: ${(error as Error).message}`);
     }
-    const properties = Object.keys((credential.schema as { properties?: object }).properties ?? {});
-    for (const field of credential.secretFields ?? []) if (!properties.includes(field)) problems.push(`${where}: secret field "${field}" is not in the schema`);
+    const properties = propertyNames(credential.schema as JsonSchema);
+    for (const field of credential.secretFields ?? []) if (!properties.has(field)) problems.push(`${where}: secret field "${field}" is not in the schema`);
   }
   if (manifest.piper?.ui) {
     const remote = path.join(dir, manifest.piper.ui, 'remoteEntry.js');
     if (!(await fs.access(remote).then(() => true, () => false))) problems.push(`piper.ui: ${manifest.piper.ui}/remoteEntry.js is missing (build the UI)`);
   }
   return problems;
+}
+
+type JsonSchema = { properties?: object; allOf?: JsonSchema[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; then?: JsonSchema; else?: JsonSchema };
+
+/** The property names an object schema can have: its own, and those of its conditional and combined branches. */
+function propertyNames(schema: JsonSchema | undefined, names = new Set<string>()): Set<string> {
+  if (!schema || typeof schema !== 'object') return names;
+  for (const name of Object.keys(schema.properties ?? {})) names.add(name);
+  for (const branch of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? []), schema.then, schema.else]) propertyNames(branch, names);
+  return names;
 }

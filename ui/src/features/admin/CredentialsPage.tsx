@@ -1,5 +1,5 @@
 import Form from '@rjsf/core';
-import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import { getDefaultFormState, type RJSFSchema, type UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useMemo, useState } from 'react';
 import { api, ApiError, patch, post } from '../../app/api.js';
@@ -152,11 +152,24 @@ function humanize(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1).replace(/\b(url|id|uri|api|oauth2?)\b/g, (word) => word.toUpperCase());
 }
 
+type Property = { type?: unknown; title?: string };
+type SchemaNode = { properties?: Record<string, Property>; allOf?: SchemaNode[]; anyOf?: SchemaNode[]; oneOf?: SchemaNode[]; then?: SchemaNode; else?: SchemaNode };
+
+/** Every property a credential schema declares: its own and those of its conditional branches (core.httpAuth declares each kind's fields in a `then`). */
+function allProperties(schema: SchemaNode | undefined, found: Record<string, Property> = {}): Record<string, Property> {
+  if (!schema || typeof schema !== 'object') return found;
+  for (const [key, property] of Object.entries(schema.properties ?? {})) found[key] ??= property;
+  for (const branch of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? []), schema.then, schema.else]) allProperties(branch, found);
+  return found;
+}
+
 type Branch = { if?: { properties?: Record<string, { const?: unknown }> }; then?: { required?: string[] } };
 
 /**
- * Fields that only some variants need (`allOf: [{ if: { properties: { kind: { const } } }, then: { required } }]`,
- * as core.httpAuth has): those the chosen variant does not need are hidden, and not sent.
+ * Fields that only some variants need, in a schema that declares them all at its top and
+ * requires them by variant (`allOf: [{ if: { properties: { kind: { const } } }, then: { required } }]`):
+ * those the chosen variant does not need are hidden, and not sent. (A schema that declares the
+ * fields in the branches needs none of this: the form shows the chosen branch's alone.)
  */
 function irrelevantFields(schema: Record<string, unknown>, data: Record<string, unknown>): Set<string> {
   const branches = (Array.isArray(schema.allOf) ? schema.allOf : []) as Branch[];
@@ -172,10 +185,18 @@ function irrelevantFields(schema: Record<string, unknown>, data: Record<string, 
   return new Set([...conditional].filter((field) => !needed.has(field)));
 }
 
+/**
+ * A new credential's data: the type's defaults. Given up front, a default that picks a variant
+ * (core.httpAuth's kind) shows that variant's fields from the start.
+ */
+function defaultsOf(type: CredentialTypeInfo | undefined): Record<string, unknown> {
+  return type ? (getDefaultFormState(validator, type.schema as RJSFSchema, {}) as Record<string, unknown>) : {};
+}
+
 /** The type's uiSchema with every secret field a password input and readable labels. */
 function uiSchemaOf(type: CredentialTypeInfo | undefined, hidden: Set<string>): UiSchema {
   const ui: Record<string, unknown> = { ...(type?.uiSchema ?? {}) };
-  const properties = (type?.schema.properties ?? {}) as Record<string, { type?: unknown; title?: string }>;
+  const properties = allProperties(type?.schema as SchemaNode | undefined);
   // Schemas without titles would show raw keys (clientSecret): turn them into words.
   for (const [key, property] of Object.entries(properties)) {
     if (!property.title && !(ui[key] as { 'ui:title'?: string } | undefined)?.['ui:title']) ui[key] = { ...(ui[key] as object), 'ui:title': humanize(key) };
@@ -195,11 +216,11 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
   const [isDefault, setIsDefault] = useState(Boolean(credential?.isDefault));
   const type = types.find((candidate) => candidate.type === typeName);
   const secretFields = useMemo(() => new Set(type?.secretFields ?? []), [type]);
-  const properties = (type?.schema.properties ?? {}) as Record<string, { type?: unknown }>;
+  const properties = useMemo(() => allProperties(type?.schema as SchemaNode | undefined), [type]);
   // Masked secrets that are not strings (lists of secrets) cannot be edited in place: left out, the server keeps them.
   const kept = credential?.data ? Object.keys(credential.data).filter((key) => credential.data![key] === MASK && secretFields.has(key) && properties[key]?.type !== 'string') : [];
   const [data, setData] = useState<Record<string, unknown>>(() => {
-    if (!credential?.data) return {};
+    if (!credential?.data) return defaultsOf(type);
     const copy = { ...credential.data };
     for (const key of kept) delete copy[key];
     return copy;
@@ -244,7 +265,7 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
               disabled={Boolean(credential)}
               onChange={(event) => {
                 setTypeName(event.target.value);
-                setData({});
+                setData(defaultsOf(types.find((candidate) => candidate.type === event.target.value)));
               }}
             >
               {types.map((candidate) => (
@@ -286,6 +307,8 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
               validator={validator}
               noHtml5Validate
               showErrorList={false}
+              // Fields of a variant left behind (a token, then the kind changed to basic) are not sent.
+              omitExtraData
               // A masked secret would fail its own pattern here; the server checks the merged value.
               noValidate={Boolean(credential)}
               idPrefix="credential"

@@ -180,7 +180,14 @@ describe('admin console', { skip }, () => {
     await dialog.getByLabel('Name', { exact: true }).fill('Orders API');
     await dialog.getByLabel(/^Type/).selectOption('core.httpAuth');
     await screenshot(page, 'admin-credentials-new');
-    await dialog.getByLabel(/^Kind/).selectOption('bearer');
+    // Each kind shows its own fields alone.
+    await dialog.getByLabel(/^Kind/).selectOption({ label: 'OAuth2 client credentials' });
+    await dialog.locator('#credential_scope').waitFor();
+    assert.equal(await dialog.locator('#credential_token').count(), 0);
+    await dialog.locator('#credential_clientId').fill('left-behind');
+    await dialog.getByLabel(/^Kind/).selectOption({ label: 'Bearer token' });
+    await dialog.locator('#credential_token').waitFor();
+    assert.equal(await dialog.locator('#credential_scope, #credential_clientId, #credential_username').count(), 0);
     const secret = dialog.locator('#credential_token');
     assert.equal(await secret.getAttribute('type'), 'password', 'secret fields are password inputs');
     await secret.fill('very-secret-token-123');
@@ -190,7 +197,7 @@ describe('admin console', { skip }, () => {
     await row.waitFor();
 
     const stored = (await api('GET', '/api/credentials')) as Array<{ name: string; data: Record<string, unknown> }>;
-    assert.equal(stored.find((c) => c.name === 'Orders API')!.data.token, '********');
+    assert.deepEqual(stored.find((c) => c.name === 'Orders API')!.data, { kind: 'bearer', token: '********' }, 'the other kind\'s field is not sent');
 
     await row.getByRole('button', { name: 'Test Orders API' }).click();
     await row.getByText(/Well-formed/).waitFor();
