@@ -1,6 +1,8 @@
 import { javascript } from '@codemirror/lang-javascript';
 import { json } from '@codemirror/lang-json';
 import { python } from '@codemirror/lang-python';
+import { StreamLanguage } from '@codemirror/language';
+import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -12,8 +14,7 @@ function languageOf(language: CodeLanguage): Extension {
   if (language === 'python') return python();
   if (language === 'javascript') return javascript();
   if (language === 'json') return json();
-  // No shell mode ships with the installed packages: bash is edited as plain text.
-  return [];
+  return StreamLanguage.define(shell);
 }
 
 /** A CodeMirror 6 editor as a controlled input: `value` in, `onChange` out, language switchable. */

@@ -244,6 +244,9 @@ describe('admin console', { skip }, () => {
     await page.getByRole('link', { name: 'New script node type' }).click();
     await page.getByLabel('Type key').fill('acme.uiDefined');
     await page.getByLabel('Name', { exact: true }).fill('UI defined');
+    await page.getByLabel('Language').selectOption('bash');
+    // The shell template is highlighted: its comment is a token of its own.
+    await page.getByRole('textbox', { name: 'Code' }).locator('span', { hasText: /^# stdin carries the input/ }).waitFor();
     await page.getByRole('complementary', { name: 'Form preview' }).waitFor();
     const argsEditor = page.getByRole('textbox', { name: 'Args schema' });
     await argsEditor.fill('{ "type": "object", "properties": { "factor": ');
