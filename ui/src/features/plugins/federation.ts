@@ -44,6 +44,9 @@ export function loadPluginUi(ref: PluginUiRef): Promise<PluginUi> {
       const container = (await import(/* @vite-ignore */ ref.remoteEntry)) as Container;
       await container.init({ react: offer(React), 'react-dom': offer(ReactDOM), 'react/jsx-runtime': offer(JsxRuntime) });
       const exposed = (await container.get('./ui'))();
+      // A remote whose build missed a shared subpath (react/jsx-runtime) starts loading its own
+      // copy while `./ui` evaluates, after `get` resolved: wait for those loads before rendering.
+      await Promise.all((globalThis as { __mf_module_cache__?: { pendingShareLoads?: Promise<unknown>[] } }).__mf_module_cache__?.pendingShareLoads ?? []);
       return exposed.default ?? exposed;
     })();
     // A failed load may succeed later (the plugin was reinstalled): do not keep the failure.
