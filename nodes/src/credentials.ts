@@ -55,7 +55,11 @@ export const httpAuthCredential = defineCredentialType({
   } as const,
   ui: {
     kind: { 'ui:enumNames': ['Bearer token', 'Basic (user name and password)', 'API key header', 'OAuth2 client credentials'] },
-    token: { 'ui:widget': 'password' }, password: { 'ui:widget': 'password' }, headerValue: { 'ui:widget': 'password' }, clientSecret: { 'ui:widget': 'password' } },
+    token: { 'ui:widget': 'password' },
+    password: { 'ui:widget': 'password' },
+    headerValue: { 'ui:widget': 'password' },
+    clientSecret: { 'ui:widget': 'password' },
+  },
   secretFields: ['token', 'password', 'headerValue', 'clientSecret'],
   async test(data, { signal }) {
     const auth = data as HttpAuth;
