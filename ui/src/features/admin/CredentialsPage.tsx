@@ -163,28 +163,6 @@ function allProperties(schema: SchemaNode | undefined, found: Record<string, Pro
   return found;
 }
 
-type Branch = { if?: { properties?: Record<string, { const?: unknown }> }; then?: { required?: string[] } };
-
-/**
- * Fields that only some variants need, in a schema that declares them all at its top and
- * requires them by variant (`allOf: [{ if: { properties: { kind: { const } } }, then: { required } }]`):
- * those the chosen variant does not need are hidden, and not sent. (A schema that declares the
- * fields in the branches needs none of this: the form shows the chosen branch's alone.)
- */
-function irrelevantFields(schema: Record<string, unknown>, data: Record<string, unknown>): Set<string> {
-  const branches = (Array.isArray(schema.allOf) ? schema.allOf : []) as Branch[];
-  const conditional = new Set<string>();
-  const needed = new Set<string>();
-  for (const branch of branches) {
-    const conditions = Object.entries(branch.if?.properties ?? {});
-    const required = branch.then?.required ?? [];
-    if (conditions.length === 0 || conditions.some(([, condition]) => !condition || !('const' in condition))) continue;
-    for (const field of required) conditional.add(field);
-    if (conditions.every(([key, condition]) => data[key] === condition.const)) for (const field of required) needed.add(field);
-  }
-  return new Set([...conditional].filter((field) => !needed.has(field)));
-}
-
 /**
  * A new credential's data: the type's defaults. Given up front, a default that picks a variant
  * (core.httpAuth's kind) shows that variant's fields from the start.
@@ -194,7 +172,7 @@ function defaultsOf(type: CredentialTypeInfo | undefined): Record<string, unknow
 }
 
 /** The type's uiSchema with every secret field a password input and readable labels. */
-function uiSchemaOf(type: CredentialTypeInfo | undefined, hidden: Set<string>): UiSchema {
+function uiSchemaOf(type: CredentialTypeInfo | undefined): UiSchema {
   const ui: Record<string, unknown> = { ...(type?.uiSchema ?? {}) };
   const properties = allProperties(type?.schema as SchemaNode | undefined);
   // Schemas without titles would show raw keys (clientSecret): turn them into words.
@@ -204,7 +182,6 @@ function uiSchemaOf(type: CredentialTypeInfo | undefined, hidden: Set<string>): 
   for (const field of type?.secretFields ?? []) {
     if (properties[field]?.type === 'string') ui[field] = { ...(ui[field] as object), 'ui:widget': 'password' };
   }
-  for (const field of hidden) ui[field] = { ...(ui[field] as object), 'ui:widget': 'hidden' };
   ui['ui:submitButtonOptions'] = { norender: true };
   return ui as UiSchema;
 }
@@ -232,8 +209,7 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
       setNameError('A name is required');
       throw new ApiError(400, 'invalid', 'Give the credential a name');
     }
-    const hidden = type ? irrelevantFields(type.schema, formData) : new Set<string>();
-    const sent = Object.fromEntries(Object.entries(formData).filter(([key, value]) => !hidden.has(key) && value !== undefined && value !== ''));
+    const sent = Object.fromEntries(Object.entries(formData).filter(([, value]) => value !== undefined && value !== ''));
     const body = { name: name.trim(), groupId: groupId || null, isDefault, data: sent };
     if (credential) await patch(`/api/credentials/${credential.id}`, body);
     else await post('/api/credentials', { ...body, type: typeName });
@@ -302,7 +278,7 @@ function CredentialDialog({ credential, types, groups, onClose, onSaved }: { cre
             <Form
               key={type.type}
               schema={type.schema as RJSFSchema}
-              uiSchema={uiSchemaOf(type, irrelevantFields(type.schema, data))}
+              uiSchema={uiSchemaOf(type)}
               formData={data}
               validator={validator}
               noHtml5Validate
